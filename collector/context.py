@@ -1,0 +1,23 @@
+"""What the pipeline's stages may read besides the hit itself."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Callable
+
+from collector.geoip import GeoLookup
+from collector.user_agent import UserAgentClassifier
+from footfall.metadata.sites import Site
+from footfall.settings import Settings
+
+
+@dataclass
+class PipelineContext:
+    settings: Settings
+    find_site: Callable[[int], Site | None]
+    salt_for: Callable[[datetime], bytes]
+    secret: bytes
+    user_agents: UserAgentClassifier
+    geo: GeoLookup | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))

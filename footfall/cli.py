@@ -1,0 +1,173 @@
+"""The ``footfall`` command: it gathers options and hands them to the settings and services."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from footfall import settings as settings_module
+from footfall.settings import Settings, SettingsError
+
+
+def _common(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                     help="TOML settings file (default: ./footfall.toml if present, or $FOOTFALL_CONFIG)."),
+        click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                     help="Where embedded ClickHouse, the spool and metadata live.  [default: ./footfall-data]"),
+        click.option("--dsn", default=None,
+                     help="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:8123/db."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_settings(config_file: str | None, **flags: Any) -> Settings:
+    path = config_file or os.environ.get("FOOTFALL_CONFIG") or "footfall.toml"
+    try:
+        return settings_module.load(config_file=path, overrides=flags)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.version_option(package_name="footfall")
+def main() -> None:
+    """Footfall: self-hosted, privacy-friendly web analytics."""
+
+
+@main.command()
+@_common
+@click.option("--host", default=None, help="Address to listen on.  [default: 127.0.0.1]")
+@click.option("--port", type=int, default=None, help="Port to listen on.  [default: 8000]")
+@click.option("--collector-only", is_flag=True, help="Serve only the tracking endpoints and scripts.")
+@click.option("--dashboard-only", is_flag=True, help="Serve only the dashboard and stats API.")
+@click.option("--geoip-path", default=None, help="A .mmdb file (GeoLite2 / DB-IP); 'bundled' or 'none'.")
+@click.option("--log-level", type=click.Choice(settings_module.LOG_LEVELS), default=None)
+@click.option("--log-format", type=click.Choice(settings_module.LOG_FORMATS), default=None)
+def serve(config_file: str | None, collector_only: bool, dashboard_only: bool, **flags: Any) -> None:
+    """Run the collector and the dashboard (applies migrations on start)."""
+    if collector_only and dashboard_only:
+        raise click.UsageError("--collector-only and --dashboard-only exclude each other")
+    if collector_only:
+        flags["dashboard"] = False
+    if dashboard_only:
+        flags["collector"] = False
+    settings = load_settings(config_file, **flags)
+    from footfall.server import run
+
+    run(settings)
+
+
+@main.command()
+@_common
+@click.option("--cluster", default=None, help="Create ReplicatedMergeTree + Distributed tables ON CLUSTER NAME.")
+@click.option("--print-sql", is_flag=True, help="Print the statements instead of running them.")
+def migrate(config_file: str | None, print_sql: bool, **flags: Any) -> None:
+    """Apply pending ClickHouse migrations from sql/."""
+    settings = load_settings(config_file, **flags)
+    from footfall.storage import migrations
+
+    if print_sql:
+        for migration in migrations.discover():
+            click.echo(f"-- {migration.path.name}")
+            for statement in migrations.render(migration, settings.cluster):
+                click.echo(statement + ";\n")
+        return
+    storage = _open_storage(settings, migrate=False)
+    with click.progressbar(length=len(migrations.pending(storage)), label="Migrating", show_pos=True) as bar:
+        applied = migrations.migrate(storage, progress=lambda m: bar.update(1))
+    storage.close()
+    click.echo(f"Applied {len(applied)} migration(s)." if applied else "The schema is up to date.")
+
+
+def _open_storage(settings: Settings, migrate: bool = True):
+    from footfall.services import open_storage
+    from footfall.storage.clickhouse import DataDirLocked
+
+    try:
+        return open_storage(settings, migrate=migrate)
+    except DataDirLocked as exc:
+        raise click.ClickException(
+            f"{exc}. Embedded ClickHouse allows one process per data directory: stop `footfall serve` "
+            "first, or use the dashboard while it runs."
+        ) from None
+
+
+@main.group()
+def site() -> None:
+    """Add and list tracked sites."""
+
+
+@site.command("add")
+@_common
+@click.option("--domain", "domains", multiple=True, required=True, help="A domain of the site (repeatable).")
+@click.option("--name", default=None, help="Display name.  [default: the first domain]")
+@click.option("--timezone", default="UTC", help="Reports are in this time zone.")
+@click.option("--collector-url", default=None, help="Base URL of the collector for the snippet.  [default: http://HOST:PORT/]")
+def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None, timezone: str,
+             collector_url: str | None, **flags: Any) -> None:
+    """Add a site; print its id, tracking snippet and token_auth."""
+    from footfall.metadata.sites import SiteError, SiteStore
+    from footfall.services import open_metadata
+    from footfall.snippets import opt_out_snippet, tracking_snippet
+
+    settings = load_settings(config_file, **flags)
+    store = SiteStore(open_metadata(settings))
+    try:
+        created = store.add(name or domains[0], list(domains), timezone=timezone)
+    except SiteError as exc:
+        raise click.ClickException(str(exc)) from None
+    base = collector_url or f"http://{settings.host}:{settings.port}/"
+    click.echo(f"Site {created.id} added: {created.name} ({', '.join(created.domains)})")
+    click.echo(f"token_auth (for server-side trackers, keep it secret): {created.token_auth}\n")
+    click.echo("Tracking snippet, before </head> on every page:\n")
+    click.echo(tracking_snippet(base, created.id))
+    click.echo("\nOpt-out, on your privacy page:\n")
+    click.echo(opt_out_snippet(base))
+
+
+@site.command("list")
+@_common
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def site_list(config_file: str | None, as_json: bool, **flags: Any) -> None:
+    """List sites."""
+    from footfall.metadata.sites import SiteStore
+    from footfall.services import open_metadata
+
+    settings = load_settings(config_file, **flags)
+    sites = SiteStore(open_metadata(settings)).list()
+    if as_json:
+        click.echo(json.dumps([{"id": s.id, "name": s.name, "domains": list(s.domains), "timezone": s.timezone}
+                               for s in sites], indent=2))
+        return
+    if not sites:
+        click.echo("No sites yet. Add one with: footfall site add --domain example.com")
+    for s in sites:
+        click.echo(f"{s.id:>4}  {s.name:<30} {', '.join(s.domains):<40} {s.timezone}")
+
+
+def register(command: click.Command) -> None:
+    """Let other packages (the dashboard) add their commands."""
+    main.add_command(command)
+
+
+def _load_plugins() -> None:
+    try:
+        from dashboard import commands
+    except ImportError:
+        return
+    for command in getattr(commands, "COMMANDS", []):
+        register(command)
+
+
+_load_plugins()
+
+if __name__ == "__main__":  # pragma: no cover
+    main(sys.argv[1:])

@@ -1,0 +1,46 @@
+"""Daily salts for visitor IDs.
+
+One random salt per UTC day.  When the day changes, every older salt is deleted
+(SQLite's secure_delete overwrites it), so yesterday's visitor IDs can never be
+recomputed or linked to today's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+
+from footfall.metadata.db import Database
+
+
+class SaltStore:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._lock = threading.Lock()
+        self._day: str | None = None
+        self._salt = b""
+
+    def current(self, now: dt.datetime | None = None) -> bytes:
+        day = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d")
+        if day == self._day:
+            return self._salt
+        with self._lock:
+            if day != self._day:
+                self._salt = self._rotate(day)
+                self._day = day
+        return self._salt
+
+    def _rotate(self, day: str) -> bytes:
+        with self.db.transaction() as connection:
+            row = connection.execute("SELECT salt FROM salts WHERE day = ?", (day,)).fetchone()
+            if row is None:
+                salt = secrets.token_bytes(32)
+                connection.execute("INSERT INTO salts (day, salt) VALUES (?, ?)", (day, salt))
+            else:
+                salt = bytes(row["salt"])
+            connection.execute("DELETE FROM salts WHERE day < ?", (day,))
+        return salt
+
+    def days(self) -> list[str]:
+        return [row["day"] for row in self.db.fetchall("SELECT day FROM salts ORDER BY day")]

