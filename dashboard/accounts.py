@@ -1,0 +1,218 @@
+"""Users, roles, API tokens and share links, in the metadata database.
+
+Passwords are hashed with argon2id (argon2-cffi).  API tokens and share-link
+tokens are stored as SHA-256 digests; the plain token is shown once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from footfall.metadata.db import Database
+
+SCHEMA = [
+    """
+    CREATE TABLE IF NOT EXISTS users (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        password_hash TEXT NOT NULL,
+        is_admin INTEGER NOT NULL DEFAULT 0,
+        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS site_roles (
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        role TEXT NOT NULL DEFAULT 'viewer',
+        PRIMARY KEY (user_id, site_id)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS api_tokens (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        prefix TEXT NOT NULL,
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        last_used_at TEXT,
+        revoked INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS share_links (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        name TEXT NOT NULL DEFAULT '',
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
+        revoked INTEGER NOT NULL DEFAULT 0
+    )
+    """,
+]
+
+_hasher = PasswordHasher()
+
+
+class AccountError(ValueError):
+    """An account value is invalid; the message names the field."""
+
+
+@dataclass(frozen=True)
+class User:
+    id: int
+    email: str
+    is_admin: bool
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class Accounts:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.ensure_schema(SCHEMA)
+
+    # Users
+    def create_user(self, email: str, password: str, *, is_admin: bool = False) -> User:
+        email = email.strip()
+        if "@" not in email or len(email) > 254:
+            raise AccountError("email: not an e-mail address")
+        if len(password) < 8:
+            raise AccountError("password: at least 8 characters")
+        if self.db.fetchone("SELECT 1 FROM users WHERE email = ?", [email]):
+            raise AccountError(f"email: a user {email} exists already")
+        cursor = self.db.execute(
+            "INSERT INTO users (email, password_hash, is_admin) VALUES (?, ?, ?)",
+            [email, _hasher.hash(password), int(is_admin)],
+        )
+        return User(int(cursor.lastrowid), email, is_admin)
+
+    def get_user(self, user_id: int) -> User | None:
+        row = self.db.fetchone("SELECT id, email, is_admin FROM users WHERE id = ?", [user_id])
+        return User(row["id"], row["email"], bool(row["is_admin"])) if row else None
+
+    def list_users(self) -> list[User]:
+        rows = self.db.fetchall("SELECT id, email, is_admin FROM users ORDER BY id")
+        return [User(row["id"], row["email"], bool(row["is_admin"])) for row in rows]
+
+    def count_users(self) -> int:
+        row = self.db.fetchone("SELECT count(*) AS n FROM users")
+        return int(row["n"]) if row else 0
+
+    def authenticate(self, email: str, password: str) -> User | None:
+        row = self.db.fetchone("SELECT id, email, is_admin, password_hash FROM users WHERE email = ?", [email.strip()])
+        if row is None:
+            # Spend the same time as a real check, so timing does not reveal which emails exist.
+            try:
+                _hasher.verify(_DUMMY_HASH, password)
+            except (VerificationError, InvalidHashError):
+                pass
+            return None
+        try:
+            _hasher.verify(row["password_hash"], password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if _hasher.check_needs_rehash(row["password_hash"]):
+            self.db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [_hasher.hash(password), row["id"]])
+        return User(row["id"], row["email"], bool(row["is_admin"]))
+
+    def set_password(self, user_id: int, password: str) -> None:
+        if len(password) < 8:
+            raise AccountError("password: at least 8 characters")
+        self.db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [_hasher.hash(password), user_id])
+
+    # Roles
+    def grant(self, user_id: int, site_id: int, role: str = "viewer") -> None:
+        if role not in ("viewer", "admin"):
+            raise AccountError("role: must be viewer or admin")
+        self.db.execute(
+            "INSERT INTO site_roles (user_id, site_id, role) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id, site_id) DO UPDATE SET role = excluded.role",
+            [user_id, site_id, role],
+        )
+
+    def revoke(self, user_id: int, site_id: int) -> None:
+        self.db.execute("DELETE FROM site_roles WHERE user_id = ? AND site_id = ?", [user_id, site_id])
+
+    def can_view(self, user: User, site_id: int) -> bool:
+        if user.is_admin:
+            return True
+        return self.db.fetchone(
+            "SELECT 1 FROM site_roles WHERE user_id = ? AND site_id = ?", [user.id, site_id]
+        ) is not None
+
+    def can_manage(self, user: User, site_id: int) -> bool:
+        if user.is_admin:
+            return True
+        return self.db.fetchone(
+            "SELECT 1 FROM site_roles WHERE user_id = ? AND site_id = ? AND role = 'admin'", [user.id, site_id]
+        ) is not None
+
+    def visible_site_ids(self, user: User) -> set[int] | None:
+        """The sites a user may see; None means all (an admin)."""
+        if user.is_admin:
+            return None
+        rows = self.db.fetchall("SELECT site_id FROM site_roles WHERE user_id = ?", [user.id])
+        return {row["site_id"] for row in rows}
+
+    # API tokens
+    def create_api_token(self, user_id: int, name: str = "API") -> str:
+        token = "ff_" + secrets.token_urlsafe(32)
+        self.db.execute(
+            "INSERT INTO api_tokens (user_id, name, prefix, token_hash) VALUES (?, ?, ?, ?)",
+            [user_id, name.strip()[:100] or "API", token[:10], _digest(token)],
+        )
+        return token
+
+    def resolve_api_token(self, token: str) -> User | None:
+        row = self.db.fetchone(
+            "SELECT t.id AS token_id, u.id, u.email, u.is_admin FROM api_tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.token_hash = ? AND t.revoked = 0",
+            [_digest(token)],
+        )
+        if row is None:
+            return None
+        self.db.execute("UPDATE api_tokens SET last_used_at = CURRENT_TIMESTAMP WHERE id = ?", [row["token_id"]])
+        return User(row["id"], row["email"], bool(row["is_admin"]))
+
+    def list_api_tokens(self, user_id: int) -> list[dict]:
+        rows = self.db.fetchall(
+            "SELECT id, name, prefix, created_at, last_used_at FROM api_tokens WHERE user_id = ? AND revoked = 0",
+            [user_id],
+        )
+        return [dict(row) for row in rows]
+
+    def revoke_api_token(self, user_id: int, token_id: int) -> None:
+        self.db.execute("UPDATE api_tokens SET revoked = 1 WHERE id = ? AND user_id = ?", [token_id, user_id])
+
+    # Share links
+    def create_share_link(self, site_id: int, name: str = "") -> str:
+        token = secrets.token_urlsafe(24)
+        self.db.execute(
+            "INSERT INTO share_links (site_id, name, token_hash) VALUES (?, ?, ?)", [site_id, name[:100], _digest(token)]
+        )
+        return token
+
+    def resolve_share_link(self, token: str) -> int | None:
+        row = self.db.fetchone("SELECT site_id FROM share_links WHERE token_hash = ? AND revoked = 0", [_digest(token)])
+        return int(row["site_id"]) if row else None
+
+    def list_share_links(self, site_id: int) -> list[dict]:
+        rows = self.db.fetchall(
+            "SELECT id, name, created_at FROM share_links WHERE site_id = ? AND revoked = 0", [site_id]
+        )
+        return [dict(row) for row in rows]
+
+    def revoke_share_link(self, site_id: int, link_id: int) -> None:
+        self.db.execute("UPDATE share_links SET revoked = 1 WHERE id = ? AND site_id = ?", [link_id, site_id])
+
+
+_DUMMY_HASH = _hasher.hash("footfall-timing-equalizer")
