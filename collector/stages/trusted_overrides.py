@@ -8,13 +8,11 @@ handles them).  Without a valid token the others are ignored, never trusted; a
 from __future__ import annotations
 
 import hmac
-from datetime import timedelta
+import ipaddress
 
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
 from collector.parse_matomo import MAX_CDT_FUTURE, UNTRUSTED_CDT_WINDOW, parse_cdt
-
-import ipaddress
 
 
 def apply_trusted_overrides(hit: Hit, context: PipelineContext) -> DropReason | None:
@@ -49,6 +47,3 @@ def apply_trusted_overrides(hit: Hit, context: PipelineContext) -> DropReason | 
     if "city" in overrides:
         hit.city = overrides["city"].strip()[:100]
     return None
-
-
-__all__ = ["apply_trusted_overrides", "timedelta"]
