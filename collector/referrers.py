@@ -102,9 +102,11 @@ def search_engine(host: str) -> str:
     name = lookup(host, SEARCH_ENGINES)
     if name:
         return name
-    for label in host.split(".")[:-1]:
-        if label in SEARCH_ENGINE_LABELS:
-            return SEARCH_ENGINE_LABELS[label]
+    # google.de, google.co.uk, yandex.com.tr: the engine's name, then only a country suffix.
+    # Other Google hosts (mail., docs., sites., an app id like com.google.android.gm) are not search.
+    first, *suffix = host.removeprefix("www.").split(".")
+    if first in SEARCH_ENGINE_LABELS and 1 <= len(suffix) <= 2 and all(len(part) <= 3 for part in suffix):
+        return SEARCH_ENGINE_LABELS[first]
     return ""
 
 
