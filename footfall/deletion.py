@@ -1,0 +1,123 @@
+"""Deleting events: forgetting one visitor, and the one place that issues ``ALTER TABLE events DELETE``.
+
+A visitor is named the way the collector derived their pseudonymous ID:
+- ``visitor_id``: the stored 64-bit ID itself (as the dashboard shows it);
+- ``tracker_id``: the Matomo ``_id`` cookie of a site in cookie mode, hashed
+  with the server secret exactly as the anonymize stage does;
+- ``user_id``: the Matomo ``uid``, hashed the same way.  Every visit that
+  carried it is deleted, as Matomo's GDPR tool deletes whole visits.
+
+Values are always bound as query parameters, never pasted into SQL.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from collector.stages.anonymize import keyed_hash
+from footfall.storage.clickhouse import Storage
+
+TRACKER_ID = re.compile(r"[0-9a-fA-F]{16}")
+
+
+class ForgetError(ValueError):
+    """The request does not name exactly one visitor of one site."""
+
+
+@dataclass(frozen=True)
+class Visitor:
+    site_id: int
+    visitor_id: int | None = None
+    tracker_id: str = ""
+    user_id: str = ""
+
+    @classmethod
+    def from_json(cls, data: Any) -> Visitor:
+        if not isinstance(data, dict):
+            raise ForgetError("expected a JSON object")
+        try:
+            site_id = int(data.get("site_id", 0))
+            raw_visitor = data.get("visitor_id")
+            visitor_id = int(raw_visitor) if raw_visitor not in (None, "") else None
+        except (TypeError, ValueError):
+            raise ForgetError("site_id and visitor_id must be whole numbers") from None
+        visitor = cls(
+            site_id=site_id,
+            visitor_id=visitor_id,
+            tracker_id=str(data.get("tracker_id") or ""),
+            user_id=str(data.get("user_id") or ""),
+        )
+        visitor.check()
+        return visitor
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "site_id": self.site_id,
+            "visitor_id": self.visitor_id,
+            "tracker_id": self.tracker_id,
+            "user_id": self.user_id,
+        }
+
+    def check(self) -> None:
+        if self.site_id <= 0:
+            raise ForgetError("a site id is needed")
+        named = sum([self.visitor_id is not None, bool(self.tracker_id), bool(self.user_id)])
+        if named != 1:
+            raise ForgetError("name the visitor in exactly one way: visitor id, tracker id or user id")
+        if self.visitor_id is not None and not 0 < self.visitor_id < 2**64:
+            raise ForgetError("a visitor id is a positive 64-bit number")
+        if self.tracker_id and not TRACKER_ID.fullmatch(self.tracker_id):
+            raise ForgetError("a tracker id (the _id cookie) is 16 hexadecimal characters")
+
+
+@dataclass(frozen=True)
+class Forgotten:
+    deleted: int
+    visitor_ids: int
+
+
+def events_table(storage: Storage) -> str:
+    """The table a mutation must name: the local table on every node of a cluster."""
+    return f"events_local ON CLUSTER {storage.cluster}" if storage.cluster else "events"
+
+
+def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> int:
+    """Delete the events matching ``where`` (bound ``parameters``); return how many there were.
+
+    The rows are counted first, so a delete that matches nothing issues no mutation.
+    """
+    count = int(storage.query(f"SELECT count() FROM events WHERE {where}", parameters)[0][0])
+    if count:
+        storage.command(
+            f"ALTER TABLE {events_table(storage)} DELETE WHERE {where} SETTINGS mutations_sync = 1",
+            parameters,
+        )
+    return count
+
+
+def forget(storage: Storage, secret: bytes, visitor: Visitor) -> Forgotten:
+    """Delete every event of one visitor of one site."""
+    visitor.check()
+    parameters: dict[str, Any] = {"site_id": visitor.site_id}
+    if visitor.user_id:
+        parameters["user_id_hash"] = keyed_hash(secret, "uid", visitor.site_id, visitor.user_id)
+        rows = storage.query(
+            "SELECT DISTINCT visitor_id FROM events "
+            "WHERE site_id = {site_id:UInt32} AND user_id_hash = {user_id_hash:UInt64}",
+            parameters,
+        )
+        parameters["visitor_ids"] = [row[0] for row in rows]
+        where = (
+            "site_id = {site_id:UInt32} AND "
+            "(user_id_hash = {user_id_hash:UInt64} OR visitor_id IN {visitor_ids:Array(UInt64)})"
+        )
+        return Forgotten(delete_events(storage, where, parameters), len(rows))
+    if visitor.tracker_id:
+        parameters["visitor_id"] = keyed_hash(secret, "cookie", visitor.site_id, visitor.tracker_id.lower())
+    else:
+        parameters["visitor_id"] = visitor.visitor_id
+    where = "site_id = {site_id:UInt32} AND visitor_id = {visitor_id:UInt64}"
+    deleted = delete_events(storage, where, parameters)
+    return Forgotten(deleted, 1 if deleted else 0)

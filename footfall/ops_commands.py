@@ -1,0 +1,223 @@
+"""Operations commands: ``forget``, ``export`` and ``retention``.
+
+Each works on a stopped installation by opening the data directly, and on a
+running one through the server's local admin endpoint (embedded ClickHouse
+allows one process per data directory).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from typing import Any, Callable, Iterator
+
+import click
+
+from footfall import deletion, export
+from footfall.admin import AdminClient, AdminError
+from footfall.settings import Settings
+from footfall.storage.clickhouse import Storage
+
+PROGRESS_STEP = 1000
+
+
+def _data_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                     help="TOML settings file (default: ./footfall.toml if present, or $FOOTFALL_CONFIG)."),
+        click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                     help="Where embedded ClickHouse, the spool and metadata live.  [default: ./footfall-data]"),
+        click.option("--dsn", default=None,
+                     help="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:8123/db."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def _settings(config_file: str | None, flags: dict[str, Any]) -> Settings:
+    from footfall.cli import load_settings
+
+    return load_settings(config_file, **flags)
+
+
+@contextlib.contextmanager
+def _direct_storage(settings: Settings) -> Iterator[Storage]:
+    """Storage opened by this process; hits a crashed server left in the spool are stored first."""
+    from footfall.services import open_storage
+    from footfall.storage.clickhouse import DataDirLocked
+
+    try:
+        storage = open_storage(settings)
+    except DataDirLocked as exc:
+        raise click.ClickException(
+            f"{exc}, and its admin endpoint did not answer. Check that the server is healthy "
+            f"(and that {settings.data_dir / 'admin.url'} exists), or stop it and retry."
+        ) from None
+    try:
+        if settings.is_embedded:
+            _store_spool(settings, storage)
+        yield storage
+    finally:
+        storage.close()
+
+
+def _store_spool(settings: Settings, storage: Storage) -> None:
+    from collector.metrics import CollectorMetrics
+    from collector.writer import Writer
+
+    if not settings.spool_path.exists():
+        return
+    writer = Writer(settings, storage, CollectorMetrics())
+    try:
+        if writer.spool.sealed() and not writer.flush_once():
+            raise click.ClickException("hits left in the spool could not be stored; is ClickHouse reachable?")
+    finally:
+        writer.spool.close()
+
+
+def _site(settings: Settings, site_id: int):
+    from footfall.metadata.sites import SiteStore
+    from footfall.services import open_metadata
+
+    db = open_metadata(settings)
+    try:
+        site = SiteStore(db).get(site_id)
+    finally:
+        db.close()
+    if site is None:
+        raise click.ClickException(f"site {site_id} does not exist (see `footfall site list`)")
+    return site
+
+
+def _secret(settings: Settings) -> bytes:
+    from footfall.metadata.secrets_store import server_secret
+    from footfall.services import open_metadata
+
+    db = open_metadata(settings)
+    try:
+        return server_secret(db, settings.secret_key).encode()
+    finally:
+        db.close()
+
+
+@click.command()
+@_data_options
+@click.option("--site", "site_id", type=int, required=True, help="The site id.")
+@click.option("--visitor-id", type=str, default=None, help="The stored 64-bit visitor ID, as the dashboard and exports show it.")
+@click.option("--user-id", default=None, help="The user ID (Matomo `uid`) the site sent; it is hashed as the collector does.")
+@click.option("--tracker-id", default=None, help="The Matomo `_id` cookie value (cookie-mode sites), 16 hex characters.")
+def forget(config_file: str | None, site_id: int, visitor_id: str | None, user_id: str | None,
+           tracker_id: str | None, **flags: Any) -> None:
+    """Delete every event of one pseudonymous visitor of a site."""
+    settings = _settings(config_file, flags)
+    try:
+        parsed_id = int(visitor_id) if visitor_id is not None else None
+    except ValueError:
+        raise click.BadParameter("must be a whole number", param_hint="--visitor-id") from None
+    try:
+        visitor = deletion.Visitor(site_id, parsed_id, tracker_id or "", user_id or "")
+        visitor.check()
+    except deletion.ForgetError as exc:
+        raise click.UsageError(str(exc)) from None
+    _site(settings, site_id)
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            done = client.forget(visitor)
+        except AdminError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        with _direct_storage(settings) as storage:
+            done = deletion.forget(storage, _secret(settings), visitor)
+    if done.deleted:
+        click.echo(f"Deleted {done.deleted} event(s) of site {site_id}.")
+    else:
+        click.echo(f"No events of that visitor in site {site_id}; nothing was deleted.")
+
+
+@click.command("export")
+@_data_options
+@click.option("--site", "site_id", type=int, required=True, help="The site id.")
+@click.option("--from", "date_from", default=None, help="First day, YYYY-MM-DD in the site's time zone.")
+@click.option("--to", "date_to", default=None, help="Last day (included), YYYY-MM-DD in the site's time zone.")
+@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv", help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Write to this file.  [default: standard output]")
+def export_command(config_file: str | None, site_id: int, date_from: str | None, date_to: str | None,
+                   fmt: str, output: str | None, **flags: Any) -> None:
+    """Export a site's raw (anonymized) events as CSV or JSON lines."""
+    settings = _settings(config_file, flags)
+    site = _site(settings, site_id)
+    try:
+        span = export.window(site.timezone, export.parse_day(date_from, "--from"), export.parse_day(date_to, "--to"))
+    except export.ExportError as exc:
+        raise click.UsageError(str(exc)) from None
+    with contextlib.ExitStack() as stack:
+        client = AdminClient.discover(settings.data_dir)
+        if client is not None:
+            try:
+                total, records = stack.enter_context(client.export(site_id, date_from, date_to))
+            except AdminError as exc:
+                raise click.ClickException(str(exc)) from None
+        else:
+            storage = stack.enter_context(_direct_storage(settings))
+            total, records = export.count(storage, site_id, span), export.rows(storage, site_id, span)
+        target = stack.enter_context(open(output, "w", encoding="utf-8", newline="")) if output else sys.stdout
+        bar = stack.enter_context(
+            click.progressbar(length=total, label=f"Exporting {total} events", file=sys.stderr, show_pos=True)
+        )
+        for line in export.lines(_counted(records, bar), fmt):
+            target.write(line)
+        target.flush()
+    if output:
+        click.echo(f"Wrote {total} event(s) to {output}.", err=True)
+
+
+def _counted(records: Iterator[dict[str, Any]], bar: Any) -> Iterator[dict[str, Any]]:
+    pending = 0
+    for record in records:
+        yield record
+        pending += 1
+        if pending == PROGRESS_STEP:
+            bar.update(pending)
+            pending = 0
+    bar.update(pending)
+
+
+@click.command()
+@_data_options
+@click.option("--apply", is_flag=True, help="Delete events older than the retention now (the server also does it hourly).")
+def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
+    """Show each site's retention period; with --apply, delete older events now."""
+    from footfall import retention as retention_module
+    from footfall.metadata.sites import SiteStore
+    from footfall.services import open_metadata
+
+    settings = _settings(config_file, flags)
+    db = open_metadata(settings)
+    try:
+        sites = SiteStore(db).list()
+    finally:
+        db.close()
+    global_days = settings.retention_days
+    click.echo(f"Global retention: {f'{global_days} days' if global_days else 'forever'} (settings.retention_days)")
+    for site in sites:
+        days = retention_module.effective_days(global_days, site.retention_days)
+        click.echo(f"{site.id:>4}  {site.name:<30} {f'{days} days' if days else 'forever'}")
+    if not apply:
+        return
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            deleted = client.enforce_retention()
+        except AdminError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        with _direct_storage(settings) as storage:
+            deleted = retention_module.enforce(storage, sites, global_days)
+    total = sum(deleted.values())
+    click.echo(f"Deleted {total} old event(s)" + (f" from {len(deleted)} site(s)." if total else "."))
+
+
+COMMANDS: list[click.Command] = [forget, export_command, retention]
