@@ -12,6 +12,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
 from collector.routes import routes as collector_routes
+from footfall import admin, retention
 from footfall import services as services_module
 from footfall.settings import Settings
 
@@ -32,6 +33,8 @@ def create_app(settings: Settings, services: services_module.Services | None = N
         from dashboard.routes import routes as dashboard_routes
 
         routes.extend(dashboard_routes())
+    if settings.admin_socket:
+        routes.extend(admin.routes())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -43,7 +46,10 @@ def create_app(settings: Settings, services: services_module.Services | None = N
 
             on_startup(built)
         try:
-            yield
+            async with admin.credentials(app, settings), retention.running(
+                built.storage, built.sites.list, settings.retention_days
+            ):
+                yield
         finally:
             await built.writer.stop()
             if services is None:

@@ -158,6 +158,10 @@ def register(command: click.Command) -> None:
 
 
 def _load_plugins() -> None:
+    from footfall.ops_commands import COMMANDS as ops_commands  # forget, export, retention
+
+    for command in ops_commands:
+        register(command)
     try:
         from dashboard import commands
     except ImportError:
