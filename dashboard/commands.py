@@ -1,7 +1,102 @@
-"""CLI commands that belong to the dashboard (users, tokens)."""
+"""CLI commands that belong to the dashboard: users, API tokens and demo data."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
-COMMANDS: list[click.Command] = []
+from footfall.cli import _common, load_settings
+
+
+def _accounts(settings: Any):
+    from dashboard.accounts import Accounts
+    from footfall.services import open_metadata
+
+    return Accounts(open_metadata(settings))
+
+
+@click.group()
+def user() -> None:
+    """Dashboard users."""
+
+
+@user.command("add")
+@_common
+@click.option("--email", required=True, help="The user's e-mail address (their login).")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="At least 8 characters; asked for when not given.")
+@click.option("--admin", is_flag=True, help="May see and manage every site and add sites.")
+@click.option("--site", "site_ids", type=int, multiple=True, help="Give read access to this site id (repeatable).")
+def user_add(config_file: str | None, email: str, password: str, admin: bool, site_ids: tuple[int, ...],
+             **flags: Any) -> None:
+    """Add a dashboard user (metadata only: works while `footfall serve` runs)."""
+    from dashboard.accounts import AccountError
+    from footfall.metadata.sites import SiteStore
+
+    settings = load_settings(config_file, **flags)
+    accounts = _accounts(settings)
+    sites = SiteStore(accounts.db)
+    for site_id in site_ids:
+        if sites.get(site_id) is None:
+            raise click.ClickException(f"site: there is no site {site_id} (see `footfall site list`)")
+    try:
+        created = accounts.create_user(email, password, is_admin=admin)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    for site_id in site_ids:
+        accounts.grant(created.id, site_id, "viewer")
+    role = "administrator" if admin else ("viewer of site " + ", ".join(map(str, site_ids)) if site_ids else "user without sites")
+    click.echo(f"User {created.email} added ({role}). Log in at http://{settings.host}:{settings.port}/login")
+
+
+@user.command("list")
+@_common
+def user_list(config_file: str | None, **flags: Any) -> None:
+    """List dashboard users."""
+    accounts = _accounts(load_settings(config_file, **flags))
+    users = accounts.list_users()
+    if not users:
+        click.echo("No users yet. Add one with: footfall user add --email you@example.com --admin")
+    for item in users:
+        click.echo(f"{item.id:>4}  {item.email:<40} {'admin' if item.is_admin else 'viewer'}")
+
+
+@click.group()
+def token() -> None:
+    """API tokens for the stats API."""
+
+
+@token.command("create")
+@_common
+@click.option("--email", required=True, help="The user the token acts for.")
+@click.option("--name", default="CLI", help="A name to recognise the token by.")
+def token_create(config_file: str | None, email: str, name: str, **flags: Any) -> None:
+    """Create an API token and print it (it is shown only once)."""
+    accounts = _accounts(load_settings(config_file, **flags))
+    match = next((u for u in accounts.list_users() if u.email.lower() == email.strip().lower()), None)
+    if match is None:
+        raise click.ClickException(f"email: no user {email}")
+    click.echo(accounts.create_api_token(match.id, name))
+
+
+@click.command()
+@_common
+@click.option("--days", default=30, show_default=True, help="Days of history to generate.")
+@click.option("--visits", default=3000, show_default=True, help="About how many visits to generate.")
+@click.option("--email", default="demo@example.com", show_default=True, help="Demo admin login.")
+@click.option("--password", default="demo-password", show_default=True, help="Demo admin password.")
+def demo(config_file: str | None, days: int, visits: int, email: str, password: str, **flags: Any) -> None:
+    """Load realistic demo data into a demo site, through the collector pipeline."""
+    from footfall import demo as demo_module
+
+    settings = load_settings(config_file, **flags)
+    try:
+        result = demo_module.load(settings, days=days, visits=visits, email=email, password=password,
+                                  progress=lambda text: click.echo(text))
+    except demo_module.DemoError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(result.summary())
+
+
+COMMANDS: list[click.Command] = [user, token, demo]

@@ -1,0 +1,181 @@
+"""Sites: list, create, edit, snippets, privacy policy text and share links."""
+
+from __future__ import annotations
+
+import zoneinfo
+from functools import lru_cache
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from dashboard import privacy_policy
+from dashboard.web import (
+    HttpError,
+    accounts_of,
+    form_of,
+    page,
+    render,
+    require_admin,
+    require_user,
+    services_of,
+    site_for,
+)
+from footfall import snippets
+from footfall.metadata import sites as sites_module
+from footfall.metadata.sites import Site, SiteError
+
+CHECKBOXES = ("honor_dnt", "cookie_mode", "store_truncated_ip")
+TEXT_FIELDS = ("name", "domains", "timezone", "excluded_ips", "retention_days", "url_denylist", "referrer_spam")
+
+
+@lru_cache(maxsize=1)
+def timezones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def _values_from_form(form: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {key: str(form.get(key, "")).strip() for key in TEXT_FIELDS}
+    for key in CHECKBOXES:
+        values[key] = form.get(key) == "on"
+    return values
+
+
+def _values_from_site(site: Site | None) -> dict[str, Any]:
+    if site is None:
+        return {"name": "", "domains": "", "timezone": "UTC", "excluded_ips": "", "retention_days": "0",
+                "url_denylist": "", "referrer_spam": "", "honor_dnt": True, "cookie_mode": False,
+                "store_truncated_ip": False}
+    return {
+        "name": site.name,
+        "domains": "\n".join(site.domains),
+        "timezone": site.timezone,
+        "excluded_ips": "\n".join(site.excluded_ips),
+        "retention_days": str(site.retention_days),
+        "url_denylist": "\n".join(site.url_denylist),
+        "referrer_spam": "\n".join(site.referrer_spam),
+        "honor_dnt": site.honor_dnt,
+        "cookie_mode": site.cookie_mode,
+        "store_truncated_ip": site.store_truncated_ip,
+    }
+
+
+def validate(values: dict[str, Any]) -> dict[str, str]:
+    """Every field checked on its own, so each error can be shown next to its field."""
+    errors: dict[str, str] = {}
+    for key, value in values.items():
+        try:
+            sites_module._clean({key: value})
+        except SiteError as error:
+            message = str(error)
+            errors[key] = message.split(": ", 1)[1] if message.startswith(key + ":") else message
+    if not values.get("name"):
+        errors["name"] = "must be 1 to 200 characters"
+    return errors
+
+
+def collector_url(request: Request) -> str:
+    return str(request.base_url)
+
+
+@page
+async def site_list(request: Request) -> Response:
+    user = require_user(request)
+    visible = accounts_of(request).visible_site_ids(user)
+    all_sites = services_of(request).sites.list()
+    shown = [site for site in all_sites if visible is None or site.id in visible]
+    return render(request, "sites.html", sites=shown)
+
+
+@page
+async def site_new(request: Request) -> Response:
+    require_admin(request)
+    if request.method == "GET":
+        return render(request, "site_form.html", site=None, values=_values_from_site(None), errors={},
+                      timezones=timezones(), saved=False)
+    values = _values_from_form(form_of(request))
+    errors = validate(values)
+    if not errors:
+        try:
+            created = services_of(request).sites.add(values.pop("name"), values.pop("domains"), **values)
+        except SiteError as error:
+            errors["name"] = str(error)
+        else:
+            return RedirectResponse(f"/sites/{created.id}/settings?created=1", status_code=303)
+    return render(request, "site_form.html", status=422, site=None, values=values, errors=errors,
+                  timezones=timezones(), saved=False)
+
+
+def _settings_page(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str],
+                   status: int = 200, saved: bool = False, new_share: str = "") -> Response:
+    user = require_user(request)
+    base = collector_url(request)
+    accounts = accounts_of(request)
+    return render(
+        request,
+        "site_form.html",
+        status=status,
+        site=site,
+        values=values,
+        errors=errors,
+        timezones=timezones(),
+        saved=saved or request.query_params.get("created") == "1",
+        tracking_snippet=snippets.tracking_snippet(base, site.id),
+        matomo_snippet=snippets.matomo_snippet(base, site.id),
+        opt_out_snippet=snippets.opt_out_snippet(base, "de"),
+        token_auth=site.token_auth if user.is_admin else "",
+        share_links=accounts.list_share_links(site.id),
+        new_share=new_share,
+        share_base=base.rstrip("/") + "/share/",
+    )
+
+
+@page
+async def site_settings(request: Request) -> Response:
+    site = site_for(request, manage=True)
+    if request.method == "GET":
+        return _settings_page(request, site, _values_from_site(site), {})
+    values = _values_from_form(form_of(request))
+    errors = validate(values)
+    if errors:
+        return _settings_page(request, site, values, errors, status=422)
+    try:
+        updated = services_of(request).sites.update(site.id, **values)
+    except SiteError as error:
+        return _settings_page(request, site, values, {"name": str(error)}, status=422)
+    return _settings_page(request, updated, _values_from_site(updated), {}, saved=True)
+
+
+@page
+async def regenerate_token(request: Request) -> Response:
+    site = site_for(request, manage=True)
+    require_admin(request)
+    services_of(request).sites.regenerate_token(site.id)
+    return RedirectResponse(f"/sites/{site.id}/settings", status_code=303)
+
+
+@page
+async def privacy(request: Request) -> Response:
+    site = site_for(request)
+    return render(request, "privacy.html", site=site,
+                  policies=privacy_policy.policies(site, services_of(request).settings),
+                  opt_out_snippet=snippets.opt_out_snippet(collector_url(request), "de"))
+
+
+@page
+async def create_share(request: Request) -> Response:
+    site = site_for(request, manage=True)
+    name = str(form_of(request).get("name", "")).strip()[:100]
+    token = accounts_of(request).create_share_link(site.id, name)
+    return _settings_page(request, site, _values_from_site(site), {}, new_share=token)
+
+
+@page
+async def revoke_share(request: Request) -> Response:
+    site = site_for(request, manage=True)
+    try:
+        link_id = int(request.path_params["link_id"])
+    except ValueError:
+        raise HttpError(404, "No such share link.") from None
+    accounts_of(request).revoke_share_link(site.id, link_id)
+    return RedirectResponse(f"/sites/{site.id}/settings#share", status_code=303)
