@@ -1,0 +1,54 @@
+"""Footfall's reports: one module per report family over one query/filter builder.
+
+Every report function takes ``(storage, query, ...)`` and returns plain data
+(dicts, lists, or a :class:`breakdown.Result`); templates and the JSON API
+only render it.  ``storage`` is a :class:`footfall.storage.clickhouse.Storage`.
+
+Building a query::
+
+    from dashboard.stats import periods
+    from dashboard.stats.query import StatsQuery, parse_filters
+
+    period = periods.resolve("30d", site.timezone)            # or "custom", start=..., end=...
+    query = StatsQuery.for_period(site.id, period, parse_filters([["is", "visit:country", ["DE"]]]),
+                                  visit_timeout_minutes=settings.visit_timeout_minutes)
+    previous = StatsQuery.for_period(site.id, periods.previous(period), query.filters,
+                                     visit_timeout_minutes=settings.visit_timeout_minutes)
+
+Modules:
+- ``periods``: ``resolve(period, tz, *, today=None, start=None, end=None, earliest=None, interval=None) -> Period``
+  (``Period.start_utc/end_utc/label/interval/start_date/end_date``), ``previous(period)``, ``time_labels(period)``.
+  Period names: day/today, yesterday, 7d, 30d, month, last_month, 12mo, year, all, custom.
+- ``query``: ``Filter(dimension, operator, values)``, ``And``, ``Or``, ``Not``; ``parse_filters(json)`` /
+  ``filter_to_json``; ``StatsQuery``; the dimension registry ``DIMENSIONS`` (+ ``event:props:KEY``, ``time``);
+  ``hits_relation`` (the one sessionization) and ``render_filter`` (the one where-clause builder).
+  Operators: is, is_not, contains, contains_not (case-insensitive substring), matches, matches_not (regex).
+- ``breakdown.breakdown(storage, query, dimensions, metrics, *, order_by=None, limit=10000, offset=0) -> Result``:
+  the engine; ``Result.rows`` are ``{"dimensions": [...], "value": <first dim>, "<metric>": n, ...}``.
+- ``aggregate.aggregate(storage, query, metrics=None) -> dict``; ``aggregate.compare(storage, query, previous, metrics=None)``
+  → ``{"visitors": {"value", "previous", "change"}, ...}``.
+- ``timeseries.timeseries(storage, query, period, metrics=None, interval=None) -> [{"date": ..., "visitors": ...}]``
+  (every bucket of the period, empty ones as 0).
+- ``pages``: ``top_pages``, ``entry_pages``, ``exit_pages``, ``page_titles`` — each ``(storage, query, *, limit, offset)``.
+- ``sources.sources(storage, query, report="sources", *, limit, offset)`` with report one of ``sources.REPORTS``
+  (sources, channels, referrers, search_engines, social_networks, utm_sources/mediums/campaigns/terms/contents).
+- ``audience.audience(storage, query, report="countries", ...)`` with ``audience.REPORTS`` (countries, regions, cities,
+  browsers, browser_versions, operating_systems, os_versions, devices, screen_sizes, languages).
+- ``actions``: ``custom_events``, ``event_categories``, ``event_actions``, ``property_keys``,
+  ``event_properties(storage, query, key, event_name=None)``, ``goals`` (conversion rate, revenue),
+  ``search_terms``, ``outlinks``, ``downloads``.
+- ``realtime.realtime(storage, site_id, minutes=30) -> {"visitors", "pageviews", "series", "pages"}``,
+  ``realtime.current_visitors(storage, site_id)``.
+- ``drops.dropped_hits(storage, site_id, start, end) -> {"total", "reasons": [{"reason", "hits"}]}``,
+  ``drops.summary(...)`` → "1,204 hits not recorded: opt-out 800, bot 404".
+
+Metrics (``metrics.METRICS``): visitors, visits, pageviews, views_per_visit, bounce_rate (integer %),
+visit_duration (integer seconds), events, percentage (share of all visitors), conversion_rate, total_revenue.
+
+Semantics, in short (details in ``query``): visits are computed at query time (a gap longer than the
+visit timeout starts a new one) and belong to the period in which they start; a visit filter keeps
+whole visits; an event filter keeps the visits with a matching hit for visit metrics, and only the
+matching hits for pageviews/events/revenue.  All values are bound as server-side parameters.
+"""
+
+from dashboard.stats.query import And, Filter, Not, Or, QueryError, StatsQuery  # noqa: F401

@@ -1,0 +1,76 @@
+"""Actions: custom events and their properties, goals, site search, outlinks, downloads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.stats.breakdown import Result, breakdown
+from dashboard.stats.query import PROPS_PREFIX, COUNTED, Params, StatsQuery, hits_relation, match_sql
+
+EVENT_METRICS = ["visitors", "events"]
+GOAL_METRICS = ["visitors", "events", "conversion_rate", "total_revenue"]
+
+
+def custom_events(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    """Custom events by name (Plausible events, and Matomo events by name or action)."""
+    query = query.adding(_not_builtin())
+    return breakdown(storage, query, ["event:name"], EVENT_METRICS, limit=limit, offset=offset)
+
+
+def event_categories(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    """Matomo events by category."""
+    return breakdown(storage, query, ["event:category"], EVENT_METRICS, limit=limit, offset=offset)
+
+
+def event_actions(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    return breakdown(storage, query, ["event:action"], EVENT_METRICS, limit=limit, offset=offset)
+
+
+def property_keys(storage: Any, query: StatsQuery, *, limit: int = 50) -> list[str]:
+    """The property keys custom events carry in the period, most used first."""
+    params = Params()
+    match = match_sql(query, params)
+    relation = hits_relation(query, params, ["props", match, COUNTED])
+    sql = f"""
+SELECT key, count() AS hits
+FROM (SELECT arrayJoin(mapKeys(props)) AS key FROM (SELECT *, {match} AS is_match FROM {relation})
+      WHERE event_type = 'event' AND is_match)
+GROUP BY key ORDER BY hits DESC, key ASC LIMIT {params.bind(limit, 'UInt32')}"""
+    return [str(row[0]) for row in storage.query(sql, params.values)]
+
+
+def event_properties(
+    storage: Any, query: StatsQuery, key: str, *, event_name: str | None = None, limit: int = 10, offset: int = 0
+) -> Result:
+    """Values of one custom-event property (``(none)`` where an event lacks it)."""
+    from dashboard.stats.query import Filter
+
+    query = query.adding(Filter("event:name", "is", (event_name,))) if event_name else query.adding(_not_builtin())
+    return breakdown(storage, query, [PROPS_PREFIX + key], EVENT_METRICS, limit=limit, offset=offset)
+
+
+def goals(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    """Goal conversions: unique converting visitors, conversions, conversion rate and revenue."""
+    return breakdown(storage, query, ["event:goal"], GOAL_METRICS, limit=limit, offset=offset)
+
+
+def search_terms(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    """Site-search keywords (lower-cased)."""
+    return breakdown(storage, query, ["event:search_term"], ["visitors", "events"], limit=limit, offset=offset)
+
+
+def outlinks(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    return breakdown(storage, query, ["event:outlink"], ["visitors", "events"], limit=limit, offset=offset)
+
+
+def downloads(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0) -> Result:
+    return breakdown(storage, query, ["event:download"], ["visitors", "events"], limit=limit, offset=offset)
+
+
+def _not_builtin():
+    from dashboard.stats.query import Filter
+
+    # Pageviews and the built-in names of goals, searches and links are not custom events.
+    return Filter(
+        "event:name", "matches_not", ("^(pageview|Site Search|Outbound Link: Click|File Download|Goal [0-9]+|ping|engagement)$",)
+    )

@@ -1,0 +1,38 @@
+"""Metrics per hour, day, week or month of a period, with empty buckets filled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dashboard.stats.breakdown import breakdown
+from dashboard.stats.periods import Period, time_labels
+from dashboard.stats.query import QueryError, StatsQuery
+
+DEFAULT_METRICS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"]
+
+
+def timeseries(
+    storage: Any,
+    query: StatsQuery,
+    period: Period,
+    metrics: list[str] | None = None,
+    interval: str | None = None,
+) -> list[dict[str, Any]]:
+    """One row per bucket of the period, ``{"date": "2024-01-01", "visitors": 3, ...}``, in time order.
+
+    A visit counts in the bucket in which it started (site time zone).
+    """
+    metrics = list(metrics or DEFAULT_METRICS)
+    interval = interval or query.interval
+    if interval not in ("hour", "day", "week", "month"):
+        raise QueryError("interval: must be hour, day, week or month")
+    result = breakdown(storage, query, [f"time:{interval}"], metrics, limit=None)
+    found = {row["value"]: row for row in result.rows}
+    series = []
+    for label in time_labels(period, interval):
+        row = found.get(label)
+        point = {"date": label}
+        for metric in metrics:
+            point[metric] = row[metric] if row else (0.0 if metric in ("views_per_visit", "percentage") else 0)
+        series.append(point)
+    return series
