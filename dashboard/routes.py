@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dashboard import auth, reports_views, sites_views
+from dashboard import api_v2, auth, reports_views, sites_views
 from dashboard.web import STATIC
 
 GET_POST = ["GET", "POST"]
@@ -27,5 +27,6 @@ def routes() -> list[BaseRoute]:
         Route("/sites/{site_id:int}/share", sites_views.create_share, methods=["POST"]),
         Route("/sites/{site_id:int}/share/{link_id}/revoke", sites_views.revoke_share, methods=["POST"]),
         *reports_views.routes(),
+        *api_v2.api_routes(),
         Mount("/assets", StaticFiles(directory=str(STATIC)), name="assets"),
     ]
