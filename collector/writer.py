@@ -53,6 +53,8 @@ class Writer:
             asyncio.create_task(self._commit_loop(), name="footfall-group-commit"),
             asyncio.create_task(self._flush_loop(), name="footfall-flush"),
         ]
+        if self.spool.sealed():
+            self._wake_flush.set()  # replay what a crash left behind now, not one flush interval later
         self._update_gauges()
 
     async def stop(self, timeout: float = 30.0) -> None:
