@@ -25,6 +25,7 @@ from collector.hit import (
     Hit,
     RequestMeta,
 )
+from collector.parse_plausible import parse_props
 
 MAX_FIELD_LENGTH = 1000
 MAX_DIMENSIONS = 50
@@ -167,6 +168,8 @@ def parse(params: Mapping[str, str], meta: RequestMeta, now: datetime) -> Hit:
             if len(dimensions) > MAX_DIMENSIONS:
                 raise Dropped(DropReason.MALFORMED, "too many custom dimensions")
     hit.props = dimensions
+    # Footfall's own tracker sends an event's properties by name, as a JSON object.
+    hit.props.update(parse_props(params.get("props", "")))
 
     cdt = params.get("cdt", "")
     if cdt:

@@ -50,7 +50,7 @@ def _str(value: Any, key: str, limit: int = 2000) -> str:
     return value.strip()[:limit]
 
 
-def _props(value: Any) -> dict[str, str]:
+def parse_props(value: Any) -> dict[str, str]:
     if value in (None, "", {}):
         return {}
     if isinstance(value, str):
@@ -128,6 +128,6 @@ def parse(body: dict[str, Any], meta: RequestMeta, now: datetime) -> tuple[str, 
     else:
         hit.event_type = EVENT
         hit.event_name = name
-    hit.props = _props(body.get("props"))
+    hit.props = parse_props(body.get("props"))
     hit.revenue = _revenue(body.get("revenue"))
     return domain, hit

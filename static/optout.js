@@ -1,0 +1,29 @@
+/*! Footfall opt-out: a first-party cookie on this site, no requests to anyone. */
+!function(d,n){var s=d.currentScript||{},D=s.dataset||{},
+de=/^de/i.test(D.lang||n.language),
+t=de?{
+h:"Besuchsstatistik",
+l:"Meine Besuche in der Statistik dieser Website zählen",
+p:"Diese Website zählt Besuche mit Footfall. Erfasst werden die aufgerufenen Seiten, woher Sie kamen, Browser, Betriebssystem, Bildschirmgröße und ungefähres Land. Ihre IP-Adresse wird gekürzt und nie gespeichert. Besuche werden unter einer pseudonymen Kennung ausgewertet, die nie mit personenbezogenen Daten zusammengeführt wird.",
+c:"Wenn Sie widersprechen, speichert Ihr Browser das Cookie „footfall_optout“ und es wird nichts mehr über Sie erfasst. Wenn Sie Ihre Cookies löschen, wird auch dieses Cookie gelöscht und Ihre Besuche werden wieder gezählt.",
+y:"Ihre Besuche werden derzeit gezählt.",
+o:"Sie haben widersprochen: Ihre Besuche werden nicht gezählt.",
+g:"Ihr Browser sendet „Do Not Track“ oder „Global Privacy Control“: es wird ohnehin nichts erfasst."
+}:{
+h:"Visitor statistics",
+l:"Count my visits in this website's statistics",
+p:"This website counts visits with Footfall. It records the pages you view, where you came from, your browser, operating system, screen size and approximate country. Your IP address is shortened and never stored. Visits are analysed under a pseudonymous ID that is never merged with personal data.",
+c:"If you opt out, your browser keeps the cookie “footfall_optout” and nothing at all is recorded about you. Deleting your cookies deletes this cookie too, and your visits are counted again.",
+y:"Your visits are currently counted.",
+o:"You have opted out: your visits are not counted.",
+g:"Your browser sends Do Not Track or Global Privacy Control, so nothing is recorded anyway."
+},
+e=d.getElementById("footfall-optout"),
+out=()=>/(^|; )footfall_optout=1/.test(d.cookie),
+h='<div class="footfall-optout" lang="'+(de?"de":"en")+'"><style>.footfall-optout{color:var(--footfall-optout-color,inherit);background:var(--footfall-optout-bg,transparent);font:var(--footfall-optout-font,inherit);padding:var(--footfall-optout-padding,0)}.footfall-optout h2{font-size:1.1em;margin:0 0 .5em}.footfall-optout label{display:flex;gap:.5em;align-items:center;font-weight:bold;cursor:pointer}.footfall-optout input{width:1.2em;height:1.2em;accent-color:var(--footfall-optout-accent,auto)}</style><h2>'+t.h+"</h2><p>"+t.p+"</p><p>"+t.c+'</p><label><input type="checkbox" role="switch"> '+t.l+'</label><p aria-live="polite"></p></div>';
+if(!e){e=d.createElement("div");e.id="footfall-optout";s.parentNode.insertBefore(e,s)}
+e.innerHTML=h;
+var i=e.querySelector("input"),m=e.querySelector("[aria-live]");
+function show(){var on=!out();i.checked=on;i.setAttribute("aria-checked",on);m.textContent=(on?t.y:t.o)+(n.doNotTrack=="1"||n.globalPrivacyControl?" "+t.g:"")}
+i.onchange=function(){d.cookie="footfall_optout="+(i.checked?";max-age=0":"1;max-age=34560000")+";path=/;SameSite=Lax"+(location.protocol=="https:"?";Secure":"");show()};
+show()}(document,navigator);
