@@ -67,5 +67,6 @@ def static_routes() -> list[Route]:
     routes = []
     for url, name in SCRIPTS.items():
         handler = files.setdefault(name, ScriptFile(STATIC_DIR / name))
-        routes.append(Route(url, handler, methods=["GET", "HEAD"]))
+        # A bound method, so Starlette calls it with a Request (an instance would be taken for an ASGI app).
+        routes.append(Route(url, handler.__call__, methods=["GET", "HEAD"]))
     return routes

@@ -24,7 +24,7 @@ for(k in p)p[k]==null&&delete p[k];p=new URLSearchParams(p);
 n.sendBeacon(api,p)||fetch(api,{method:"POST",body:p,keepalive:!0,credentials:"include"})}}
 function P(t){pv=r();left=1800;S({action_name:t||title||d.title})}
 function K(o){["footfall_optout","mtm_consent_removed"].map(c=>d.cookie=c+"="+o+";max-age="+o*4e7+";path=/;SameSite=Lax"+(l.protocol[4]=="s"?";Secure":""))}
-function X(c,f){f=c[0];f=f.call?f:T[f];return f&&f.apply(T,c.slice(1))}
+function X(c,f){f=c[0];f=f?.call?f:T[f];return f&&f.apply(T,c.slice(1))}
 function ff(c,a,b){return c=="event"?S({e_c:c,e_a:a,e_n:a,props:b&&JSON.stringify(b)}):X(c=="pageview"?["trackPageView"]:[...arguments])}
 function N(h){h=l.href.split("#")[0];h!=last&&(last=h,setTimeout(P))}
 q.map(c=>/^set[TS]/.test(c[0])&&X(c));q.map(c=>/^set[TS]/.test(c[0])||X(c));

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 
@@ -52,3 +52,63 @@ def context(browser: object) -> Iterator[object]:
         yield ctx
     finally:
         ctx.close()
+
+
+class SitePages:
+    """A website on its own port (another origin than the collector), serving pages set by the test."""
+
+    def __init__(self) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        pages = self.pages = {}  # path (without query) -> (content type, body)
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                content_type, body = pages.get(self.path.split("?", 1)[0], ("text/plain", "not found"))
+                data = body.encode()
+                self.send_response(200 if self.path.split("?", 1)[0] in pages else 404)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Cache-Control", "no-store")
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def add(self, path: str, html: str, content_type: str = "text/html; charset=utf-8") -> None:
+        self.pages[path] = (content_type, html)
+
+    def url(self, path: str = "/", host: str = "localhost") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site_pages() -> Iterator[SitePages]:
+    pages = SitePages()
+    try:
+        yield pages
+    finally:
+        pages.close()
+
+
+def wait_for(read: Callable[[], object], expected: object, timeout: float = 10.0) -> object:
+    """Poll ``read()`` until it returns ``expected`` (hits arrive asynchronously)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    value = read()
+    while value != expected and time.monotonic() < deadline:
+        time.sleep(0.1)
+        value = read()
+    return value
