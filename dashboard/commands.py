@@ -82,17 +82,18 @@ def token_create(config_file: str | None, email: str, name: str, **flags: Any) -
 
 @click.command()
 @_common
-@click.option("--days", default=30, show_default=True, help="Days of history to generate.")
-@click.option("--visits", default=3000, show_default=True, help="About how many visits to generate.")
+@click.option("--days", default=60, show_default=True, help="Days of history to generate.")
+@click.option("--visits", default=6000, show_default=True, help="About how many visits to generate.")
 @click.option("--email", default="demo@example.com", show_default=True, help="Demo admin login.")
 @click.option("--password", default="demo-password", show_default=True, help="Demo admin password.")
-def demo(config_file: str | None, days: int, visits: int, email: str, password: str, **flags: Any) -> None:
+@click.option("--url", default="", help="Send the hits to this running server instead (while `footfall serve` runs).")
+def demo(config_file: str | None, days: int, visits: int, email: str, password: str, url: str, **flags: Any) -> None:
     """Load realistic demo data into a demo site, through the collector pipeline."""
     from footfall import demo as demo_module
 
     settings = load_settings(config_file, **flags)
     try:
-        result = demo_module.load(settings, days=days, visits=visits, email=email, password=password,
+        result = demo_module.load(settings, days=days, visits=visits, email=email, password=password, url=url,
                                   progress=lambda text: click.echo(text))
     except demo_module.DemoError as exc:
         raise click.ClickException(str(exc)) from None

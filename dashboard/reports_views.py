@@ -1,9 +1,500 @@
-"""Report pages (filled in once the stats layer lands)."""
+"""Report pages: the dashboard, full reports, realtime, CSV export and public share links.
+
+Everything a page shows is in its URL: ``period`` (today, yesterday, 7d, 30d,
+month, last_month, 12mo, custom with ``from``/``to``), ``f`` filters
+(``f=visit:country,is,DE``, repeatable), the chart ``metric`` and the tab of
+each card.  A filtered view can be bookmarked and shared.
+"""
 
 from __future__ import annotations
 
-from starlette.routing import BaseRoute
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from dashboard import countries, csv_export, svg_chart
+from dashboard.report_catalog import (
+    CARDS,
+    METRIC_LABELS,
+    OPERATOR_LABELS,
+    REPORTS,
+    SHORT_METRIC_LABELS,
+    Report,
+    dimension_label,
+    property_report,
+)
+from dashboard.stats import aggregate, drops, periods, realtime, timeseries
+from dashboard.stats.actions import property_keys
+from dashboard.stats.query import Filter, QueryError, StatsQuery, parse_filter
+from dashboard.web import (
+    HttpError,
+    accounts_of,
+    format_duration,
+    format_number,
+    format_percent,
+    page,
+    render,
+    secure,
+    services_of,
+    site_for,
+)
+from footfall.metadata.sites import Site
+
+PERIOD_CHOICES = [
+    ("today", "Today"),
+    ("yesterday", "Yesterday"),
+    ("7d", "7 days"),
+    ("30d", "30 days"),
+    ("month", "This month"),
+    ("last_month", "Last month"),
+    ("12mo", "12 months"),
+]
+PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
+CARD_ROWS = 9
+REPORT_PAGE_ROWS = 100
+CSV_MAX_ROWS = 10000
+CHART_METRICS = ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")
+LOWER_IS_BETTER = {"bounce_rate"}
+
+
+# The view: site, period and filters, read from the URL -----------------------------------------
+
+
+@dataclass
+class View:
+    site: Site
+    base: str  # /sites/ID or /share/TOKEN
+    shared: bool
+    period: periods.Period
+    previous: periods.Period
+    filters: list[tuple[str, str, str]]
+    query: StatsQuery
+    previous_query: StatsQuery
+    items: list[tuple[str, str]]  # the query string, as given
+    errors: list[str] = field(default_factory=list)
+
+    def url(self, path: str = "", *, drop: tuple[str, ...] = (), **changes: str | None) -> str:
+        """This view's URL with some parameters changed (None removes one)."""
+        items = [(k, v) for k, v in self.items if k not in changes and k not in drop]
+        items += [(k, v) for k, v in changes.items() if v is not None]
+        query = urlencode(items)
+        return f"{self.base}{path}" + (f"?{query}" if query else "")
+
+    def with_filter(self, dimension: str, value: str, path: str = "") -> str:
+        kept = [(k, v) for k, v in self.items if not (k == "f" and _same_dimension_is(v, dimension)) and k != "page"]
+        return f"{self.base}{path}?" + urlencode([*kept, ("f", f"{dimension},is,{value}")])
+
+    def without_filter(self, index: int) -> str:
+        count = -1
+        kept = []
+        for key, value in self.items:
+            if key == "f":
+                count += 1
+                if count == index:
+                    continue
+            if key != "page":
+                kept.append((key, value))
+        return self.base + ("?" + urlencode(kept) if kept else "")
+
+    @property
+    def query_string(self) -> str:
+        return urlencode(self.items)
+
+    @property
+    def filter_items(self) -> list[tuple[str, str]]:
+        return [(k, v) for k, v in self.items if k == "f"]
+
+
+def _same_dimension_is(raw: str, dimension: str) -> bool:
+    parts = raw.split(",", 2)
+    return len(parts) == 3 and parts[0] == dimension and parts[1] == "is"
+
+
+def parse_view_filters(raw_values: list[str]) -> tuple[list[tuple[str, str, str]], list[Filter], list[str]]:
+    shown: list[tuple[str, str, str]] = []
+    parsed: list[Filter] = []
+    errors: list[str] = []
+    for raw in raw_values[:20]:
+        parts = raw.split(",", 2)
+        if len(parts) != 3:
+            errors.append("A filter must look like dimension,operator,value.")
+            continue
+        dimension, operator, value = parts
+        try:
+            expr = parse_filter([operator, dimension, [value]])
+        except QueryError as error:
+            errors.append(str(error))
+            continue
+        assert isinstance(expr, Filter)
+        parsed.append(expr)
+        shown.append((dimension, operator, value))
+    return shown, parsed, errors
+
+
+def resolve_period(site: Site, params: Any) -> tuple[periods.Period, list[str]]:
+    name = params.get("period", "30d")
+    errors: list[str] = []
+    if name not in PERIOD_NAMES:
+        errors.append(f"Unknown period {name!r}; showing the last 30 days.")
+        name = "30d"
+    try:
+        if name == "custom":
+            return periods.resolve("custom", site.timezone, start=params.get("from", ""), end=params.get("to", "")), errors
+        return periods.resolve(name, site.timezone), errors
+    except periods.PeriodError as error:
+        errors.append(str(error).capitalize() + "; showing the last 30 days.")
+        return periods.resolve("30d", site.timezone), errors
+
+
+def _shared_site(request: Request) -> Site:
+    token = request.path_params.get("token", "")
+    site_id = accounts_of(request).resolve_share_link(token) if token else None
+    site = services_of(request).sites.get(site_id) if site_id else None
+    if site is None:
+        raise HttpError(404, "This share link does not exist or was revoked.")
+    return site
+
+
+def view_of(request: Request) -> View:
+    if "token" in request.path_params:
+        site = _shared_site(request)
+        base, shared = f"/share/{request.path_params['token']}", True
+    else:
+        site = site_for(request)
+        base, shared = f"/sites/{site.id}", False
+    params = request.query_params
+    period, errors = resolve_period(site, params)
+    shown, parsed, filter_errors = parse_view_filters(params.getlist("f"))
+    timeout = services_of(request).settings.visit_timeout_minutes
+    previous = periods.previous(period)
+    query = StatsQuery.for_period(site.id, period, tuple(parsed), visit_timeout_minutes=timeout)
+    previous_query = StatsQuery.for_period(site.id, previous, tuple(parsed), visit_timeout_minutes=timeout)
+    return View(site, base, shared, period, previous, shown, query, previous_query, list(params.multi_items()),
+                errors + filter_errors)
+
+
+# Turning report rows into what a table shows -----------------------------------------------------
+
+
+def format_metric(metric: str, value: Any) -> str:
+    if metric in ("bounce_rate", "conversion_rate", "percentage"):
+        return format_percent(value)
+    if metric == "visit_duration":
+        return format_duration(value)
+    if metric == "total_revenue":
+        return f"{float(value or 0):,.2f}"
+    if metric == "views_per_visit":
+        return f"{float(value or 0):.2f}"
+    return format_number(value)
+
+
+def display_label(report: Report, value: str) -> str:
+    if report.dimension == "visit:country":
+        return countries.name(value) if value else "Unknown"
+    if value == "":
+        return "(not set)"
+    return value
+
+
+@dataclass
+class Table:
+    report: Report
+    columns: list[tuple[str, str]]  # (metric, header)
+    rows: list[dict[str, Any]]
+    total_rows: int
+    bar_metric: str
+
+
+def table_for(view: View, report: Report, result: Any, path: str = "") -> Table:
+    metrics = [m for m in result.metrics]
+    bar_metric = "visitors" if "visitors" in metrics else metrics[0]
+    top = max((float(row.get(bar_metric) or 0) for row in result.rows), default=0) or 1
+    rows = []
+    for row in result.rows:
+        value = row["value"]
+        rows.append({
+            "value": value,
+            "label": display_label(report, value),
+            "flag": value if report.dimension == "visit:country" else "",
+            "href": view.with_filter(report.dimension, value, path),
+            "cells": [(m, format_metric(m, row.get(m))) for m in metrics],
+            "bar": round(100 * float(row.get(bar_metric) or 0) / top, 1),
+        })
+    columns = [(m, SHORT_METRIC_LABELS.get(m, m)) for m in metrics]
+    return Table(report, columns, rows, result.total_rows, bar_metric)
+
+
+def report_for(name: str, key: str = "") -> Report:
+    if name == "props":
+        if not key or len(key) > 300:
+            raise HttpError(404, "Name a property with ?key=NAME.")
+        return property_report(key)
+    report = REPORTS.get(name)
+    if report is None:
+        raise HttpError(404, "No such report.")
+    return report
+
+
+# The dashboard ----------------------------------------------------------------------------------
+
+
+def _change_class(metric: str, change: float | None) -> str:
+    if change is None or change == 0:
+        return "flat"
+    better = change < 0 if metric in LOWER_IS_BETTER else change > 0
+    return "up" if better else "down"
+
+
+def _change_text(metric: str, change: float | None) -> str:
+    if change is None:
+        return "new"
+    arrow = "↑" if change > 0 else ("↓" if change < 0 else "→")
+    unit = " pp" if metric in LOWER_IS_BETTER else "%"
+    return f"{arrow} {abs(change):g}{unit}"
+
+
+def _short_time_label(interval: str) -> Any:
+    def label(text: str) -> str:
+        try:
+            if interval == "hour":
+                return text[11:16]
+            day = date.fromisoformat(text[:10])
+            if interval == "month":
+                return day.strftime("%b %Y")
+            return day.strftime("%b %-d")
+        except ValueError:
+            return text
+
+    return label
+
+
+def build_dashboard(request: Request, view: View) -> dict[str, Any]:
+    storage = services_of(request).storage
+    started = time.perf_counter()
+    chart_metric = request.query_params.get("metric", "visitors")
+    if chart_metric not in CHART_METRICS:
+        chart_metric = "visitors"
+    kpis_raw = aggregate.compare(storage, view.query, view.previous_query)
+    if not kpis_raw["visits"]["previous"]:
+        for data in kpis_raw.values():  # nothing to compare with: no made-up changes
+            data["change"] = None
+    kpis = [
+        {
+            "metric": metric,
+            "label": METRIC_LABELS[metric],
+            "value": format_metric(metric, data["value"]),
+            "previous": format_metric(metric, data["previous"]),
+            "change": _change_text(metric, data["change"]),
+            "change_class": _change_class(metric, data["change"]),
+            "href": view.url(metric=metric),
+            "active": metric == chart_metric,
+        }
+        for metric, data in kpis_raw.items()
+    ]
+    series = timeseries.timeseries(storage, view.query, view.period, [chart_metric])
+    previous_series = timeseries.timeseries(storage, view.previous_query, view.previous, [chart_metric],
+                                            interval=view.period.interval)
+    labels = [point["date"] for point in series]
+    previous_values = [point[chart_metric] for point in previous_series][: len(labels)]
+    chart = svg_chart.render(
+        labels,
+        svg_chart.Series(METRIC_LABELS[chart_metric], [point[chart_metric] for point in series]),
+        svg_chart.Series("previous period", previous_values) if previous_values else None,
+        title=f"{METRIC_LABELS[chart_metric]}, {view.period.label}, compared with the previous period",
+        format_value=lambda value: format_metric(chart_metric, value) if chart_metric != "visit_duration"
+        else format_duration(value),
+        short_label=_short_time_label(view.period.interval),
+    )
+    cards = []
+    for card_id, title, tabs in CARDS:
+        chosen = request.query_params.get(card_id, tabs[0][0])
+        if chosen not in dict(tabs):
+            chosen = tabs[0][0]
+        report = REPORTS[chosen]
+        result = report.run(storage, view.query, CARD_ROWS, 0)
+        cards.append({
+            "id": card_id,
+            "title": title,
+            "tabs": [(name, label, view.url(**{card_id: name}) + f"#card-{card_id}", name == chosen) for name, label in tabs],
+            "table": table_for(view, report, result),
+            "more": view.url(f"/reports/{report.name}", drop=tuple(c for c, _, _ in CARDS) + ("metric",)),
+            "csv": view.url(f"/export/{report.name}.csv", drop=tuple(c for c, _, _ in CARDS) + ("metric",)),
+        })
+    keys = property_keys(storage, view.query, limit=20)
+    props_card = None
+    if keys:
+        key = request.query_params.get("prop", keys[0])
+        if key not in keys:
+            key = keys[0]
+        report = property_report(key)
+        props_card = {
+            "id": "props",
+            "title": "Event properties",
+            "tabs": [(k, k, view.url(prop=k) + "#card-props", k == key) for k in keys],
+            "table": table_for(view, report, report.run(storage, view.query, CARD_ROWS, 0)),
+            "more": view.url("/reports/props", key=key, drop=("prop", "metric")),
+            "csv": view.url("/export/props.csv", key=key, drop=("prop", "metric")),
+        }
+    dropped = drops.dropped_hits(storage, view.site.id, view.period.start_utc, view.period.end_utc)
+    live = realtime.current_visitors(storage, view.site.id)
+    return {
+        "kpis": kpis,
+        "chart": chart,
+        "chart_metric": chart_metric,
+        "cards": cards,
+        "props_card": props_card,
+        "drops_summary": drops.summary(dropped),
+        "live_visitors": live,
+        "elapsed_ms": round((time.perf_counter() - started) * 1000),
+        "timeseries_csv": view.url("/export/timeseries.csv", drop=("metric",)),
+    }
+
+
+def _period_links(view: View) -> list[tuple[str, str, bool]]:
+    return [
+        (label, view.url(period=name, drop=("from", "to", "page")), view.period.name == name)
+        for name, label in PERIOD_CHOICES
+    ]
+
+
+def _filter_chips(view: View) -> list[dict[str, str]]:
+    chips = []
+    for index, (dimension, operator, value) in enumerate(view.filters):
+        shown = countries.name(value) if dimension == "visit:country" else value
+        chips.append({
+            "text": f"{dimension_label(dimension)} {OPERATOR_LABELS.get(operator, operator)} {shown}",
+            "remove": view.without_filter(index),
+        })
+    return chips
+
+
+def _common(view: View) -> dict[str, Any]:
+    return {
+        "view": view,
+        "site": view.site,
+        "period_links": _period_links(view),
+        "chips": _filter_chips(view),
+        "custom_from": view.period.start_date.isoformat(),
+        "custom_to": view.period.end_date.isoformat(),
+        "realtime_url": f"{view.base}/realtime.json",
+    }
+
+
+@page
+async def dashboard(request: Request) -> Response:
+    view = view_of(request)
+    data = await run_in_threadpool(build_dashboard, request, view)
+    return render(request, "dashboard.html", **_common(view), **data)
+
+
+@page
+async def full_report(request: Request) -> Response:
+    view = view_of(request)
+    report = report_for(request.path_params["report"], request.query_params.get("key", ""))
+    try:
+        page_number = max(1, min(int(request.query_params.get("page", "1")), 1000))
+    except ValueError:
+        page_number = 1
+    storage = services_of(request).storage
+    result = await run_in_threadpool(report.run, storage, view.query, REPORT_PAGE_ROWS, (page_number - 1) * REPORT_PAGE_ROWS)
+    table = table_for(view, report, result, f"/reports/{report.name}")
+    # A click in a full report filters the dashboard, not only this report.
+    for row in table.rows:
+        row["href"] = view.with_filter(report.dimension, row["value"])
+    pages = (result.total_rows + REPORT_PAGE_ROWS - 1) // REPORT_PAGE_ROWS
+    return render(
+        request,
+        "report.html",
+        **_common(view),
+        report=report,
+        table=table,
+        page_number=page_number,
+        prev_url=view.url(f"/reports/{report.name}", page=str(page_number - 1)) if page_number > 1 else "",
+        next_url=view.url(f"/reports/{report.name}", page=str(page_number + 1)) if page_number < pages else "",
+        csv_url=view.url(f"/export/{report.name}.csv", drop=("page",)),
+        back_url=view.url(drop=("page", "key")),
+    )
+
+
+@page
+async def realtime_page(request: Request) -> Response:
+    view = view_of(request)
+    data = await run_in_threadpool(realtime.realtime, services_of(request).storage, view.site.id)
+    series = data["series"]
+    chart = svg_chart.render(
+        [f"-{point['minutes_ago']} min" for point in series],
+        svg_chart.Series("pageviews", [point["pageviews"] for point in series]),
+        title="Pageviews per minute in the last 30 minutes",
+    )
+    return render(request, "realtime.html", **_common(view), data=data, chart=chart)
+
+
+async def realtime_json(request: Request) -> Response:
+    @page
+    async def handler(request: Request) -> Response:
+        view = view_of(request)
+        count = await run_in_threadpool(realtime.current_visitors, services_of(request).storage, view.site.id)
+        return JSONResponse({"visitors": count, "minutes": realtime.WINDOW_MINUTES})
+
+    response = await handler(request)
+    if response.status_code == 303:  # not logged in: a JSON client gets 401, not a login page
+        return secure(JSONResponse({"error": "login required"}, 401))
+    return response
+
+
+# CSV --------------------------------------------------------------------------------------------
+
+
+def build_csv(request: Request, view: View, name: str) -> str:
+    storage = services_of(request).storage
+    if name == "timeseries":
+        metrics = list(CHART_METRICS)
+        series = timeseries.timeseries(storage, view.query, view.period, metrics)
+        return csv_export.to_csv(["date", *metrics], [[p["date"], *[p[m] for m in metrics]] for p in series])
+    if name == "kpis":
+        kpis = aggregate.compare(storage, view.query, view.previous_query)
+        return csv_export.to_csv(
+            ["metric", "value", "previous", "change"],
+            [[m, d["value"], d["previous"], d["change"] if d["change"] is not None else ""] for m, d in kpis.items()],
+        )
+    report = report_for(name, request.query_params.get("key", ""))
+    result = report.run(storage, view.query, CSV_MAX_ROWS, 0)
+    header = [report.column, *result.metrics]
+    return csv_export.to_csv(header, [[row["value"], *[row.get(m) for m in result.metrics]] for row in result.rows])
+
+
+@page
+async def export_csv(request: Request) -> Response:
+    view = view_of(request)
+    name = request.path_params["report"]
+    body = await run_in_threadpool(build_csv, request, view, name)
+    filename = csv_export.filename(view.site.name, name, view.period.start_date.isoformat(),
+                                   view.period.end_date.isoformat())
+    return Response(
+        body.encode("utf-8-sig"),  # the BOM makes Excel read UTF-8
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def routes() -> list[BaseRoute]:
-    return []
+    routes: list[BaseRoute] = []
+    for prefix in ("/sites/{site_id:int}", "/share/{token}"):
+        routes += [
+            Route(prefix, dashboard),
+            Route(prefix + "/reports/{report}", full_report),
+            Route(prefix + "/realtime", realtime_page),
+            Route(prefix + "/realtime.json", realtime_json),
+            Route(prefix + "/export/{report}.csv", export_csv),
+        ]
+    return routes
+
+
+__all__ = ["routes", "build_dashboard", "view_of"]
