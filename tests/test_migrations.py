@@ -1,0 +1,116 @@
+"""Numbered ClickHouse migrations: recorded, idempotent, and renderable for a cluster."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from footfall.cli import main
+from footfall.paths import SQL_DIR
+from footfall.storage import migrations
+from footfall.storage.clickhouse import Storage
+
+
+def test_files_are_numbered_without_gaps_or_duplicates() -> None:
+    found = migrations.discover()
+    assert [m.version for m in found] == list(range(1, len(found) + 1))
+    assert all(re.fullmatch(r"\d{4}_[a-z0-9_]+\.sql", m.path.name) for m in found)
+    assert len(found) == len(list(SQL_DIR.glob("*.sql")))
+
+
+def test_applied_versions_are_recorded(storage: Storage) -> None:
+    versions = [m.version for m in migrations.discover()]
+    rows = storage.query("SELECT version, name FROM schema_migrations ORDER BY version")
+    assert [row[0] for row in rows] == versions
+    assert [row[1] for row in rows] == [m.name for m in migrations.discover()]
+    tables = {row[0] for row in storage.query("SHOW TABLES")}
+    assert {"events", "dropped_hits", "schema_migrations"} <= tables
+
+
+def test_migrating_again_changes_nothing(storage: Storage) -> None:
+    assert migrations.migrate(storage) == []
+    assert migrations.pending(storage) == []
+    count = storage.query("SELECT count() FROM schema_migrations")[0][0]
+    assert count == len(migrations.discover())
+
+
+def test_events_table_layout(storage: Storage) -> None:
+    engine, partition, sorting = storage.query(
+        "SELECT engine, partition_key, sorting_key FROM system.tables WHERE name = 'events' AND database = currentDatabase()"
+    )[0]
+    assert engine == "MergeTree"
+    assert partition == "toYYYYMM(timestamp)"
+    assert sorting.startswith("site_id, toDate(timestamp), visitor_id")
+    types = dict(storage.query("SELECT name, type FROM system.columns WHERE table = 'events' AND database = currentDatabase()"))
+    assert types["event_type"] == "LowCardinality(String)"
+    assert types["country_code"] == "LowCardinality(String)"
+
+
+def test_a_new_file_is_applied_once(storage: Storage, tmp_path: Path) -> None:
+    for migration in migrations.discover():
+        (tmp_path / migration.path.name).write_text(migration.sql)
+    extra = tmp_path / "0999_test_extra.sql"
+    extra.write_text("CREATE TABLE IF NOT EXISTS test_extra (x UInt8) ENGINE = MergeTree ORDER BY x;\n")
+    applied = migrations.migrate(storage, tmp_path)
+    assert [m.version for m in applied] == [999]
+    assert migrations.migrate(storage, tmp_path) == []
+    assert 999 in migrations.applied_versions(storage)
+
+
+def test_duplicate_versions_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0001_b.sql").write_text("SELECT 1;")
+    with pytest.raises(ValueError, match="share a version"):
+        migrations.discover(tmp_path)
+
+
+def test_cluster_rendering_gives_replicated_and_distributed_tables() -> None:
+    statements = [s for m in migrations.discover() for s in migrations.render(m, "prod")]
+    text = "\n".join(statements)
+    assert "ReplicatedMergeTree('/clickhouse/tables/{shard}/{database}/events_local', '{replica}')" in text
+    assert "ReplicatedSummingMergeTree(" in text
+    assert re.search(r"CREATE TABLE IF NOT EXISTS events_local ON CLUSTER prod", text)
+    assert re.search(
+        r"CREATE TABLE IF NOT EXISTS events ON CLUSTER prod AS events_local ENGINE = Distributed\(prod, "
+        r"currentDatabase\(\), events_local, cityHash64\(site_id, visitor_id\)\)", text)
+    assert "Distributed(prod, currentDatabase(), dropped_hits_local, site_id)" in text
+    assert not re.search(r"ENGINE\s*=\s*MergeTree", text)
+    assert "non_replicated_deduplication_window" not in text
+    for statement in statements:
+        assert "ON CLUSTER prod" in statement
+
+
+def test_cluster_statements_are_valid_clickhouse_sql(storage: Storage) -> None:
+    for migration in migrations.discover():
+        for statement in migrations.render(migration, "prod"):
+            assert storage.query("EXPLAIN AST " + statement)  # parses, without needing a cluster
+
+
+def test_single_node_rendering_is_the_file_itself() -> None:
+    for migration in migrations.discover():
+        assert migrations.render(migration) == migrations.split_statements(migration.sql)
+
+
+def test_split_statements_keeps_comments_with_their_statement() -> None:
+    sql = "-- one\nCREATE TABLE a (x UInt8) ENGINE = Memory;\n-- only a comment\n\nSELECT 1;\n-- trailing\n"
+    assert migrations.split_statements(sql) == ["-- one\nCREATE TABLE a (x UInt8) ENGINE = Memory", "-- only a comment\n\nSELECT 1"]
+
+
+def test_cli_migrate_is_idempotent(tmp_path: Path) -> None:
+    runner = CliRunner()
+    args = ["migrate", "--data-dir", str(tmp_path / "data")]
+    first = runner.invoke(main, args)
+    assert first.exit_code == 0, first.output
+    assert f"Applied {len(migrations.discover())} migration(s)." in first.output
+    second = runner.invoke(main, args)
+    assert second.exit_code == 0
+    assert "up to date" in second.output
+
+
+def test_cli_prints_cluster_sql() -> None:
+    result = CliRunner().invoke(main, ["migrate", "--print-sql", "--cluster", "prod"])
+    assert result.exit_code == 0
+    assert "ReplicatedMergeTree" in result.output and "ENGINE = Distributed(prod" in result.output
