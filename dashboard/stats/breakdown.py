@@ -93,7 +93,7 @@ def _order_terms(
             order_by = [(name, "asc") for name in dimensions if name.startswith("time")]
         else:
             first = next((m for m in metrics if m in metric_defs.ORDER_SQL), "visitors")
-            order_by = [(first, "desc")]
+            return [(metric_defs.ORDER_SQL[first], "desc")], False
     terms: list[tuple[str, str]] = []
     in_python = False
     for item in order_by:

@@ -1,0 +1,210 @@
+"""Every report's numbers, with and without filters, against an independent model of a known dataset.
+
+The dataset (tests/dashboard/model.py) is ingested through the collector's
+real HTTP endpoint (bulk Matomo requests, backdated with ``cdt`` and the
+site's ``token_auth``), then read back through ``POST /api/v2/query``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterator
+
+import httpx
+import pytest
+
+from dashboard.accounts import Accounts
+from dashboard.stats.periods import local_midnight
+from tests.dashboard import model
+from tests.support import LiveServer, free_port, make_settings
+
+SITES = {"shop.example": "Europe/Berlin", "news.example": "America/New_York", "app.example": "Asia/Tokyo"}
+DAYS = 10
+VISITORS_PER_DAY = 55
+METRICS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration", "events",
+           "total_revenue"]
+VISIT_DIMENSIONS = [
+    "visit:source", "visit:referrer", "visit:entry_page", "visit:exit_page", "visit:country", "visit:browser",
+    "visit:os", "visit:device", "visit:language", "visit:screen", "visit:utm_source", "visit:utm_medium",
+    "visit:utm_campaign", "visit:utm_term",
+]
+EVENT_DIMENSIONS = ["event:page", "event:name", "event:goal", "event:props:dimension1", "event:search_term",
+                    "event:outlink", "event:download"]
+FILTERS = [
+    [["is", "visit:country", ["DE"]]],
+    [["is", "event:page", ["/pricing"]]],
+    [["is_not", "visit:device", ["Desktop"]], ["contains", "visit:source", ["OOG"]]],
+    [["or", [["matches", "event:page", ["^/blog/"]], ["is", "visit:utm_medium", ["email"]]]]],
+    [["not", ["is", "visit:browser", ["Chrome"]]]],
+    [["is", "event:goal", ["Goal 1"]]],
+]
+
+
+class Dataset:
+    def __init__(self, server: LiveServer, hits: list[model.Hit], token: str, first_day: datetime) -> None:
+        self.server = server
+        self.hits = hits
+        self.model = model.Model(hits)
+        self.token = token
+        self.first_day = first_day
+        self.client = httpx.Client(base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"})
+
+    def query(self, **body: Any) -> dict[str, Any]:
+        response = self.client.post("/api/v2/query", json=body)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dataset]:
+    settings = make_settings(tmp_path_factory.mktemp("correctness") / "data", port=free_port())
+    server = LiveServer(settings).start()
+    try:
+        site_ids, tokens = {}, {}
+        for domain, tz in SITES.items():
+            site = server.add_site(domain, timezone=tz)
+            site_ids[domain], tokens[domain] = site.id, site.token_auth
+        today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+        first_day = today - timedelta(days=DAYS + 3)
+        hits = model.generate(SITES, first_day, DAYS, VISITORS_PER_DAY)
+        with server.client() as client:
+            for domain in SITES:
+                requests = [model.to_matomo(h, site_ids[domain]) for h in hits if h.site == domain]
+                for i in range(0, len(requests), 1000):
+                    response = client.post(
+                        "/matomo.php", json={"requests": requests[i : i + 1000], "token_auth": tokens[domain]}
+                    )
+                    assert response.status_code == 200, response.text
+                    body = response.json()
+                    assert body["tracked"] == len(requests[i : i + 1000]), body
+        assert server.count() == len(hits)
+        accounts = Accounts(server.services.db)
+        admin = accounts.create_user("admin@example.com", "correct horse", is_admin=True)
+        data = Dataset(server, hits, accounts.create_api_token(admin.id), first_day)
+        yield data
+        data.client.close()
+    finally:
+        server.stop()
+
+
+def expected_rows(data: Dataset, domain: str, start: date, end: date, dims: list[str], filters: list) -> dict:
+    tz = SITES[domain]
+    lo, hi = local_midnight(start, tz), local_midnight(end + timedelta(days=1), tz)
+    return data.model.breakdown(domain, lo, hi, dims, filters, tz)
+
+
+def check_rows(api: dict, expected: dict, dims: list[str], metrics: list[str], where: str) -> None:
+    got = {tuple(row["dimensions"]): dict(zip(metrics, row["metrics"])) for row in api["results"]}
+    if not dims:
+        assert len(got) == 1
+        only = got[()]
+        if not expected:
+            assert only["visits"] == 0, where
+            return
+        got = {(): only}
+    assert set(got) == set(expected), f"{where}: groups differ: {sorted(set(got) ^ set(expected))[:10]}"
+    for key, raw in expected.items():
+        row = got[key]
+        label = f"{where} {key}"
+        assert row["visitors"] == raw["visitors"], label
+        assert row["visits"] == raw["visits"], label
+        assert row["pageviews"] == raw["pageviews"], label
+        assert row["events"] == raw["events"], label
+        visits = raw["visits"]
+        assert row["bounce_rate"] == pytest.approx(100 * raw["bounces"] / visits, abs=0.51), label
+        assert row["visit_duration"] == pytest.approx(raw["duration"] / visits, abs=0.51), label
+        assert row["views_per_visit"] == pytest.approx(raw["pageviews"] / visits, abs=0.0051), label
+        assert row["total_revenue"] == pytest.approx(raw["revenue"], abs=0.011), label
+
+
+def ranges(data: Dataset, domain: str) -> list[tuple[date, date]]:
+    zone_first = data.first_day.date()
+    return [
+        (zone_first - timedelta(days=1), zone_first + timedelta(days=DAYS)),  # everything
+        (zone_first + timedelta(days=3), zone_first + timedelta(days=3)),  # one local day: cuts visits at both ends
+        (zone_first + timedelta(days=5), zone_first + timedelta(days=7)),
+    ]
+
+
+@pytest.mark.parametrize("domain", list(SITES))
+def test_aggregates_and_breakdowns_match_the_model(dataset: Dataset, domain: str) -> None:
+    full, day, three = ranges(dataset, domain)
+    stored_total = 0
+    for start, end in (full, day, three):
+        for filters in [[], *FILTERS]:
+            expected = expected_rows(dataset, domain, start, end, [], filters)
+            api = dataset.query(site_id=domain, metrics=METRICS, date_range=[start.isoformat(), end.isoformat()],
+                                filters=filters)
+            check_rows(api, expected, [], METRICS, f"{domain} {start}..{end} {filters}")
+            if not filters and (start, end) == full:
+                stored_total = api["results"][0]["metrics"][1]
+    # The whole dataset: every generated visit is there (visits may only split at UTC midnight).
+    assert stored_total >= len([h for h in dataset.hits if h.site == domain and h.first])
+
+    for dims in [[d] for d in VISIT_DIMENSIONS + EVENT_DIMENSIONS] + [["visit:country", "event:page"], ["time:day"]]:
+        for filters in ([], FILTERS[0], FILTERS[1], FILTERS[3]):
+            expected = expected_rows(dataset, domain, *full, dims, filters)
+            api = dataset.query(site_id=domain, metrics=METRICS, date_range=[full[0].isoformat(), full[1].isoformat()],
+                                dimensions=dims, filters=filters)
+            check_rows(api, expected, dims, METRICS, f"{domain} {dims} {filters}")
+
+
+@pytest.mark.parametrize("domain", list(SITES))
+def test_hourly_timeseries_of_one_day_in_the_site_time_zone(dataset: Dataset, domain: str) -> None:
+    day = ranges(dataset, domain)[1][0]
+    expected = expected_rows(dataset, domain, day, day, ["time:hour"], [])
+    api = dataset.query(site_id=domain, metrics=METRICS, date_range=[day.isoformat(), day.isoformat()],
+                        dimensions=["time:hour"], include={"time_labels": True})
+    check_rows(api, expected, ["time:hour"], METRICS, f"{domain} hourly")
+    labels = api["meta"]["time_labels"]
+    assert labels[0] == f"{day.isoformat()} 00:00:00" and len(labels) in (23, 24, 25)
+    assert all(row["dimensions"][0] in labels for row in api["results"])
+
+
+@pytest.mark.parametrize("domain", list(SITES))
+def test_percentage_and_conversion_rate_match_the_model(dataset: Dataset, domain: str) -> None:
+    full, _, _ = ranges(dataset, domain)
+    date_range = [full[0].isoformat(), full[1].isoformat()]
+    total = expected_rows(dataset, domain, *full, [], [])[()]
+
+    api = dataset.query(site_id=domain, metrics=["visitors", "percentage"], date_range=date_range,
+                        dimensions=["visit:country"])
+    for row in api["results"]:
+        share = expected_rows(dataset, domain, *full, ["visit:country"], [])[tuple(row["dimensions"])]["visitors"]
+        assert row["metrics"][1] == pytest.approx(100 * share / total["visitors"], abs=0.051)
+
+    api = dataset.query(site_id=domain, metrics=["conversion_rate"], date_range=date_range)
+    assert api["results"][0]["metrics"][0] == pytest.approx(100 * total["converted"] / total["visitors"], abs=0.0051)
+
+    goals = expected_rows(dataset, domain, *full, ["event:goal"], [])
+    api = dataset.query(site_id=domain, metrics=["visitors", "conversion_rate", "total_revenue"], date_range=date_range,
+                        dimensions=["event:goal"])
+    assert {tuple(r["dimensions"]) for r in api["results"]} == set(goals) == {("Goal 1",), ("Goal 2",)}
+    for row in api["results"]:
+        raw = goals[tuple(row["dimensions"])]
+        assert row["metrics"][0] == raw["visitors"]
+        assert row["metrics"][1] == pytest.approx(100 * raw["visitors"] / total["visitors"], abs=0.0051)
+        assert row["metrics"][2] == pytest.approx(raw["revenue"], abs=0.011)
+    assert goals[("Goal 1",)]["revenue"] > 0
+
+    filtered = dataset.query(site_id=domain, metrics=["visitors", "conversion_rate"], date_range=date_range,
+                             filters=[["is", "event:goal", ["Goal 1"]]])
+    assert filtered["results"][0]["metrics"] == [
+        goals[("Goal 1",)]["visitors"],
+        pytest.approx(100 * goals[("Goal 1",)]["visitors"] / total["visitors"], abs=0.0051),
+    ]
+
+
+def test_ordering_and_pagination_follow_the_model(dataset: Dataset) -> None:
+    domain = "shop.example"
+    full, _, _ = ranges(dataset, domain)
+    expected = expected_rows(dataset, domain, *full, ["event:page"], [])
+    order = sorted(expected, key=lambda key: (-expected[key]["pageviews"], key))
+    pages = []
+    for offset in (0, 3, 6):
+        api = dataset.query(site_id=domain, metrics=["pageviews"], date_range=list(map(date.isoformat, full)),
+                            dimensions=["event:page"], order_by=[["pageviews", "desc"]],
+                            pagination={"limit": 3, "offset": offset}, include={"total_rows": True})
+        assert api["meta"]["total_rows"] == len(expected)
+        pages += [tuple(row["dimensions"]) for row in api["results"]]
+    assert pages == order[:9]
