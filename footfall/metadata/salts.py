@@ -39,7 +39,11 @@ class SaltStore:
                 connection.execute("INSERT INTO salts (day, salt) VALUES (?, ?)", (day, salt))
             else:
                 salt = bytes(row["salt"])
-            connection.execute("DELETE FROM salts WHERE day < ?", (day,))
+            deleted = connection.execute("DELETE FROM salts WHERE day < ?", (day,)).rowcount
+        if deleted:
+            # secure_delete zeroes the row in the database file, but the write-ahead log still
+            # holds the page as it was when the salt was written: fold it in and empty the log.
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         return salt
 
     def days(self) -> list[str]:
