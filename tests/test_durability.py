@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -186,14 +185,3 @@ def test_full_spool_answers_503_with_retry_after_and_keeps_what_it_acknowledged(
     finally:
         server.stop()
 
-
-def test_torn_tail_of_a_segment_is_skipped(tmp_path: Path) -> None:
-    spool = Spool(tmp_path, 1 << 20)
-    spool.append([[1, "a"]])
-    spool.append([[2, "b"]])
-    spool.seal()
-    [segment] = spool.sealed()
-    data = segment.read_bytes()
-    shutil.copy(segment, tmp_path / "copy")
-    segment.write_bytes(data[:-3])  # a crash in the middle of the second write
-    assert Spool.read(segment) == [[1, "a"]]

@@ -28,7 +28,7 @@ MATOMO_KEYS = [
     "idsite", "rec", "url", "action_name", "urlref", "_id", "cid", "_idn", "_idvc", "_viewts", "rand", "apiv",
     "res", "h", "m", "s", "lang", "pv_id", "ping", "_rcn", "_rck", "e_c", "e_a", "e_n", "e_v", "idgoal",
     "revenue", "search", "search_cat", "search_count", "link", "download", "dimension1", "dimension999",
-    "send_image", "ua", "uid", "cip", "cdt", "country", "region", "city", "lat", "long", "token_auth",
+    "send_image", "props", "ua", "uid", "cip", "cdt", "country", "region", "city", "lat", "long", "token_auth",
 ]
 tricky_text = st.one_of(
     st.text(max_size=40),
