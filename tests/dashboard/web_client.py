@@ -43,3 +43,20 @@ def post_form(client: httpx.Client, page_path: str, action: str, data: dict[str,
     """Load a page for its CSRF token, then submit a form to ``action``."""
     token = csrf_of(client.get(page_path).text)
     return client.post(action, data={**data, "csrf_token": token})
+
+
+def track(server: LiveServer, site_id: int, token: str, *, ip: str, ua: str, headers: dict[str, str] | None = None,
+          **params: str) -> httpx.Response:
+    """One Matomo tracking request through the collector's HTTP endpoint (cip needs the site's token_auth)."""
+    query = {"idsite": str(site_id), "rec": "1", "send_image": "0", "token_auth": token, "cip": ip, "ua": ua, **params}
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        response = client.get("/matomo.php", params=query, headers=headers or {})
+    assert response.status_code == 204 or "x-footfall-dropped" in response.headers, response.text
+    return response
+
+
+def kpi(html: str, label: str) -> str:
+    """The value shown in the KPI tile called ``label``."""
+    match = re.search(r'<div class="label">' + re.escape(label) + r'</div>\s*<div class="value">([^<]*)</div>', html)
+    assert match, f"no KPI tile {label!r}"
+    return match.group(1)
