@@ -1,0 +1,182 @@
+"""Opting out in headless Chromium: the optout.js widget (first-party cookie) and the /optout iframe."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from footfall.snippets import opt_out_snippet, tracking_snippet
+from tests.browser.conftest import DESKTOP_UA, SitePages, wait_for
+from tests.browser.test_tracker import count, rows
+from tests.support import LiveServer
+
+YEAR = 365 * 24 * 3600
+
+
+def widget_page(live_server: LiveServer, site_id: int, lang: str = "en", title: str = "Privacy") -> str:
+    return (
+        f"<!doctype html><html><head><title>{title}</title>{tracking_snippet(live_server.url, site_id)}</head>"
+        f"<body><h1>{title}</h1>{opt_out_snippet(live_server.url, lang)}</body></html>"
+    )
+
+
+def drops(live_server: LiveServer, reason: str) -> int:
+    """Hits the collector answered but dropped, from its Prometheus counter."""
+    import re
+
+    with live_server.client() as client:
+        metrics = client.get("/metrics").text
+    found = re.search(rf'^footfall_hits_dropped_total{{reason="{reason}"}} (\S+)$', metrics, re.M)
+    return int(float(found.group(1))) if found else 0
+
+
+def test_widget_toggle_stops_and_resumes_tracking(
+    live_server: LiveServer, site_pages: SitePages, context: Any
+) -> None:
+    site = live_server.add_site("localhost")
+    site_pages.add("/privacy", widget_page(live_server, site.id))
+    site_pages.add("/blog", widget_page(live_server, site.id, title="Blog"))
+    page = context.new_page()
+    page.goto(site_pages.url("/privacy"))
+    assert wait_for(lambda: count(live_server, site.id), 1) == 1
+
+    switch = page.get_by_role("switch", name="Count my visits in this website's statistics")
+    assert switch.is_checked()
+    assert switch.get_attribute("aria-checked") == "true"
+    switch.click()
+    assert not switch.is_checked()
+    assert switch.get_attribute("aria-checked") == "false"
+    expect(page.get_by_text("You have opted out: your visits are not counted.")).to_be_visible()
+
+    [cookie] = [c for c in context.cookies() if c["name"] == "footfall_optout"]
+    assert cookie["value"] == "1"
+    assert cookie["domain"] == "localhost"  # first party: the site's own host
+    assert cookie["path"] == "/"
+    assert cookie["sameSite"] == "Lax"
+    assert cookie["secure"] is False  # plain http here; optout.js adds Secure on https
+    assert cookie["httpOnly"] is False
+    assert cookie["expires"] - time.time() >= YEAR
+
+    # Reloading, navigating, SPA navigation, events, outbound clicks: nothing is sent.
+    page.reload()
+    page.goto(site_pages.url("/blog"))
+    page.evaluate("history.pushState({}, '', '/blog/post'); footfall('event', 'Read')")
+    page.goto(site_pages.url("/privacy"))
+    switch = page.get_by_role("switch")
+    assert not switch.is_checked()
+
+    # Back on, with the keyboard this time.
+    switch.focus()
+    page.keyboard.press("Space")
+    assert switch.is_checked()
+    expect(page.get_by_text("Your visits are currently counted.")).to_be_visible()
+    assert "footfall_optout" not in {c["name"] for c in context.cookies()}
+    page.goto(site_pages.url("/blog"))
+    assert wait_for(lambda: count(live_server, site.id), 2) == 2
+    assert [row["pathname"] for row in rows(live_server, site.id)] == ["/privacy", "/blog"]
+    assert drops(live_server, "opt-out") == 0  # the tracker itself stayed silent
+
+
+@pytest.mark.parametrize(
+    ("lang", "locale", "expected"),
+    [
+        (
+            "de",
+            "en-US",
+            [
+                "Besuchsstatistik",
+                "Meine Besuche in der Statistik dieser Website zählen",
+                "pseudonymen Kennung ausgewertet, die nie mit personenbezogenen Daten zusammengeführt wird",
+                "Wenn Sie Ihre Cookies löschen, wird auch dieses Cookie gelöscht",
+                "Ihre Besuche werden derzeit gezählt.",
+            ],
+        ),
+        (
+            "en",
+            "de-DE",
+            [
+                "Visitor statistics",
+                "Count my visits in this website's statistics",
+                "pseudonymous ID that is never merged with personal data",
+                "Deleting your cookies deletes this cookie too",
+                "Your visits are currently counted.",
+            ],
+        ),
+        ("", "de-DE", ["Meine Besuche in der Statistik dieser Website zählen"]),
+    ],
+)
+def test_widget_text_and_screenshot(
+    live_server: LiveServer,
+    site_pages: SitePages,
+    browser: Any,
+    artifacts: Path,
+    lang: str,
+    locale: str,
+    expected: list[str],
+) -> None:
+    site = live_server.add_site("localhost")
+    style = (
+        "<style>#footfall-optout{--footfall-optout-color:#1f2937;--footfall-optout-bg:#f8fafc;"
+        "--footfall-optout-font:15px/1.5 sans-serif;--footfall-optout-padding:1em;max-width:38em}</style>"
+    )
+    site_pages.add("/privacy", widget_page(live_server, site.id, lang).replace("</head>", style + "</head>"))
+    ctx = browser.new_context(user_agent=DESKTOP_UA, locale=locale, viewport={"width": 800, "height": 600})
+    try:
+        page = ctx.new_page()
+        requests: list[str] = []
+        page.on("request", lambda request: requests.append(request.url))
+        page.goto(site_pages.url("/privacy"))
+        widget = page.locator("#footfall-optout")
+        widget.get_by_role("switch").wait_for()
+        text = widget.inner_text()
+        for sentence in expected:
+            assert sentence in text
+        assert page.locator(".footfall-optout").evaluate("e => getComputedStyle(e).backgroundColor") == (
+            "rgb(248, 250, 252)"
+        )
+        if lang:
+            widget.screenshot(path=str(artifacts / f"optout-widget-{lang}.png"))
+            assert (artifacts / f"optout-widget-{lang}.png").stat().st_size > 1000
+        # The widget itself fetches nothing: only the page, the two scripts and the tracker's pageview.
+        assert {url.split("?")[0].rsplit("/", 1)[1] for url in requests} <= {"privacy", "footfall.js", "optout.js", "matomo.php"}
+    finally:
+        ctx.close()
+
+
+def test_iframe_opt_out_makes_the_collector_drop_hits(
+    live_server: LiveServer, site_pages: SitePages, context: Any
+) -> None:
+    site = live_server.add_site("127.0.0.1")
+    iframe = f'<iframe title="Opt-out" src="{live_server.url}/optout?lang=en&fontSize=14px" width="600" height="400"></iframe>'
+    html = widget_page(live_server, site.id, title="Privacy").replace(opt_out_snippet(live_server.url, "en"), iframe)
+    site_pages.add("/privacy", html)
+    host = "127.0.0.1"  # same site as the collector: on plain http its cookie is SameSite=Lax
+    page = context.new_page()
+    page.goto(site_pages.url("/privacy", host))
+    assert wait_for(lambda: count(live_server, site.id), 1) == 1
+
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_text("Your visits are currently counted.")).to_be_visible()
+    frame.get_by_role("button", name="Do not count my visits").click()
+    expect(frame.get_by_text("You have opted out: your visits are not counted.")).to_be_visible()
+    [cookie] = [c for c in context.cookies() if c["name"] == "footfall_optout"]
+    assert cookie["domain"] == "127.0.0.1"
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Lax"
+    assert cookie["expires"] - time.time() >= YEAR
+
+    # The tracker cannot see the collector's cookie and still sends; the collector drops every hit.
+    page.reload()
+    page.evaluate("history.pushState({}, '', '/privacy/more')")
+    assert wait_for(lambda: drops(live_server, "opt-out"), 2) == 2
+    assert count(live_server, site.id) == 1
+
+    frame.get_by_role("button", name="Count my visits again").click()
+    expect(frame.get_by_text("Your visits are currently counted.")).to_be_visible()
+    assert "footfall_optout" not in {c["name"] for c in context.cookies()}
+    page.goto(site_pages.url("/privacy", host))
+    assert wait_for(lambda: count(live_server, site.id), 2) == 2
+    assert drops(live_server, "opt-out") == 2
