@@ -1,0 +1,98 @@
+"""Adding and editing sites in the dashboard: validation next to the field, snippets, privacy text."""
+
+from __future__ import annotations
+
+import html as html_module
+import re
+
+from markupsafe import escape
+
+from footfall import snippets
+from tests.dashboard.web_client import add_user, csrf_of, login, post_form
+from tests.support import LiveServer
+
+VALID = {"name": "Shop", "domains": "shop.example\nwww.shop.example", "timezone": "Europe/Berlin",
+         "excluded_ips": "10.0.0.0/8", "retention_days": "400", "url_denylist": "ref", "referrer_spam": "spam.example",
+         "honor_dnt": "on"}
+
+
+def field_error(page: str, name: str) -> str | None:
+    match = re.search(r'<small class="error" id="e-' + name + r'" role="alert">([^<]*)</small>', page)
+    return html_module.unescape(match.group(1)) if match else None
+
+
+def test_invalid_values_are_shown_next_to_their_fields(live_server: LiveServer) -> None:
+    add_user(live_server, "admin@example.com", admin=True)
+    client = login(live_server, "admin@example.com")
+    bad = {**VALID, "name": "", "domains": "not a domain!", "timezone": "Mars/Olympus", "excluded_ips": "10.0.0.300",
+           "retention_days": "-3"}
+    response = post_form(client, "/sites/new", "/sites/new", bad)
+    assert response.status_code == 422
+    page = response.text
+    assert field_error(page, "name") == "must be 1 to 200 characters"
+    assert "is not a domain name" in field_error(page, "domains")
+    assert "is not a known time zone" in field_error(page, "timezone")
+    assert "is not an IP address or CIDR range" in field_error(page, "excluded_ips")
+    assert field_error(page, "retention_days") == "must not be negative"
+    assert field_error(page, "url_denylist") is None
+    assert "not a domain!" in html_module.unescape(page)  # the typed values stay in the form
+    assert live_server.services.sites.list() == []
+
+
+def test_create_and_edit_a_site(live_server: LiveServer) -> None:
+    add_user(live_server, "admin@example.com", admin=True)
+    client = login(live_server, "admin@example.com")
+    created = post_form(client, "/sites/new", "/sites/new", VALID)
+    assert created.status_code == 303
+    site = live_server.services.sites.list()[0]
+    assert created.headers["location"] == f"/sites/{site.id}/settings?created=1"
+    assert site.domains == ("shop.example",) and site.timezone == "Europe/Berlin"
+    assert site.excluded_ips == ("10.0.0.0/8",) and site.retention_days == 400 and site.honor_dnt
+    assert not site.cookie_mode and site.url_denylist == ("ref",) and site.referrer_spam == ("spam.example",)
+
+    page = client.get(f"/sites/{site.id}/settings").text
+    base = live_server.url + "/"
+    for snippet in (snippets.tracking_snippet(base, site.id), snippets.matomo_snippet(base, site.id),
+                    snippets.opt_out_snippet(base, "de")):
+        assert str(escape(snippet)) in page  # shown as text to copy, never as markup
+    assert site.token_auth in page  # admins see the token for server-side trackers
+
+    edited = post_form(client, f"/sites/{site.id}/settings", f"/sites/{site.id}/settings",
+                       {**VALID, "name": "Shop DE", "cookie_mode": "on", "honor_dnt": "", "timezone": "America/New_York"})
+    assert edited.status_code == 200 and "Saved." in edited.text
+    site = live_server.services.sites.get(site.id)
+    assert site.name == "Shop DE" and site.cookie_mode and not site.honor_dnt and site.timezone == "America/New_York"
+    wrong = post_form(client, f"/sites/{site.id}/settings", f"/sites/{site.id}/settings", {**VALID, "timezone": "Nowhere"})
+    assert wrong.status_code == 422 and field_error(wrong.text, "timezone")
+    assert live_server.services.sites.get(site.id).timezone == "America/New_York"
+
+
+def test_privacy_text_follows_the_settings(live_server: LiveServer) -> None:
+    add_user(live_server, "admin@example.com", admin=True)
+    site = live_server.add_site("shop.example", retention_days=180)
+    client = login(live_server, "admin@example.com")
+    text = html_module.unescape(client.get(f"/sites/{site.id}/privacy").text)
+    assert "sets no cookies" in text and "setzt keine Cookies" in text
+    assert "Do Not Track" in text and "deleted automatically after 180 days" in text and "nach 180 Tagen" in text
+    assert "The IP address is not stored at all" in text
+    assert "deleting all cookies" in text or "delete all cookies" in text
+    assert "Opt-out-Cookie gelöscht" in text
+    live_server.services.sites.update(site.id, cookie_mode=True, honor_dnt=False, store_truncated_ip=True, retention_days=0)
+    text = html_module.unescape(client.get(f"/sites/{site.id}/privacy").text)
+    assert "sets a first-party cookie" in text and "setzt ein eigenes (First-Party-)Cookie" in text
+    assert "Do Not Track" not in text
+    assert "192.168.0.0" in text  # 2 of 4 bytes masked by default
+    assert "Einwilligung" in text
+
+
+def test_only_admins_add_sites_and_see_token_auth(live_server: LiveServer) -> None:
+    site = live_server.add_site("shop.example")
+    user = add_user(live_server, "manager@example.com")
+    from dashboard.accounts import Accounts
+
+    Accounts(live_server.services.db).grant(user.id, site.id, "admin")  # manages this one site
+    client = login(live_server, "manager@example.com")
+    assert client.get("/sites/new").status_code == 403
+    page = client.get(f"/sites/{site.id}/settings")
+    assert page.status_code == 200 and site.token_auth not in page.text
+    assert client.post(f"/sites/{site.id}/token", data={"csrf_token": csrf_of(page.text)}).status_code == 403
