@@ -1,8 +1,9 @@
-"""The snippets a site owner copies: tracking and opt-out."""
+"""The snippets a site owner copies: tracking (Footfall or Matomo style) and opt-out (script or iframe)."""
 
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlencode
 
 
 def _base(collector_url: str) -> str:
@@ -36,3 +37,13 @@ def opt_out_snippet(collector_url: str, lang: str = "") -> str:
     base = escape(_base(collector_url), quote=True)
     lang_attr = f' data-lang="{escape(lang, quote=True)}"' if lang else ""
     return f'<div id="footfall-optout"></div>\n<script src="{base}optout.js"{lang_attr}></script>'
+
+
+def opt_out_iframe_snippet(collector_url: str, lang: str = "") -> str:
+    """Matomo's way: an iframe of the collector's /optout page (its cookie is a third-party one)."""
+    query = "?" + urlencode({"lang": lang}) if lang else ""
+    src = escape(f"{_base(collector_url)}optout{query}", quote=True)
+    return (
+        f'<iframe src="{src}" title="Opt-out" loading="lazy" '
+        'style="border: 0; width: 100%; height: 320px;"></iframe>'
+    )

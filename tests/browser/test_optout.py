@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from footfall.snippets import opt_out_snippet, tracking_snippet
+from footfall.snippets import opt_out_iframe_snippet, opt_out_snippet, tracking_snippet
 from tests.browser.conftest import DESKTOP_UA, SitePages, wait_for
 from tests.browser.test_tracker import count, rows
 from tests.support import LiveServer
@@ -151,7 +151,7 @@ def test_iframe_opt_out_makes_the_collector_drop_hits(
     live_server: LiveServer, site_pages: SitePages, context: Any
 ) -> None:
     site = live_server.add_site("127.0.0.1")
-    iframe = f'<iframe title="Opt-out" src="{live_server.url}/optout?lang=en&fontSize=14px" width="600" height="400"></iframe>'
+    iframe = opt_out_iframe_snippet(live_server.url, "en")
     html = widget_page(live_server, site.id, title="Privacy").replace(opt_out_snippet(live_server.url, "en"), iframe)
     site_pages.add("/privacy", html)
     host = "127.0.0.1"  # same site as the collector: on plain http its cookie is SameSite=Lax

@@ -204,3 +204,11 @@ def test_https_is_read_from_the_proxy_only_when_trusted() -> None:
     assert not optout_page.is_https(_request("http", {"X-Forwarded-Proto": "https"}), False)
     assert optout_page.is_https(_request("http", {"X-Forwarded-Proto": "https"}), True)
     assert not optout_page.is_https(_request("https", {"X-Forwarded-Proto": "http"}), True)
+
+
+def test_iframe_snippet_points_at_the_page() -> None:
+    from footfall.snippets import opt_out_iframe_snippet
+
+    snippet = opt_out_iframe_snippet("https://stats.example.org", "de")
+    assert snippet.startswith('<iframe src="https://stats.example.org/optout?lang=de"')
+    assert 'title="Opt-out"' in snippet
