@@ -96,7 +96,12 @@ def write_results(name: str, data: dict[str, Any]) -> Path:
     payload = {
         "benchmark": name,
         "measured_at": stamp.isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0], "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "load_average_1m": os.getloadavg()[0],  # other work on the machine skews absolute numbers
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+        },
         **data,
     }
     path = RESULTS / f"{name}-{stamp.strftime('%Y%m%dT%H%M%SZ')}.json"
