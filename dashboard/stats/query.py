@@ -434,30 +434,13 @@ def hits_relation(query: StatsQuery, params: Params, fragments: list[str]) -> st
     words = set(_WORD.findall(" ".join(fragments)))
     visit_columns = [name for name in VISIT_COLUMNS if name in ALWAYS_VISIT_COLUMNS or name in words]
     visit_sql = [VISIT_COLUMNS[name] for name in visit_columns]
-    columns = _needed_columns(fragments + visit_sql)
-    timeout = timedelta(minutes=query.visit_timeout_minutes)
-    site = params.bind(query.site_id, "UInt32")
-    low = params.bind(query.start - timeout, "DateTime64(3, 'UTC')")
     start = params.bind(query.start, "DateTime64(3, 'UTC')")
-    end = params.bind(query.end, "DateTime64(3, 'UTC')")
-    timeout_ms = params.bind(int(timeout.total_seconds() * 1000), "Int64")
     window_columns = ",\n        ".join(f"{sql} OVER visit AS {name}" for name, sql in zip(visit_columns, visit_sql))
     return f"""(
     SELECT * FROM (
         SELECT *,
         {window_columns}
-        FROM (
-            SELECT *, sum(is_new) OVER (PARTITION BY visitor_id ORDER BY timestamp, hit_id
-                                        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
-            FROM (
-                SELECT {', '.join(columns)}, {COUNTED} AS counted,
-                    toUnixTimestamp64Milli(timestamp) - lagInFrame(toUnixTimestamp64Milli(timestamp), 1, toInt64(0))
-                        OVER (PARTITION BY visitor_id ORDER BY timestamp, hit_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
-                        > {timeout_ms} AS is_new
-                FROM events
-                WHERE site_id = {site} AND timestamp >= {low} AND timestamp < {end}
-            )
-        )
+        FROM {sessionized_hits(query, params, fragments + visit_sql)}
         WINDOW visit AS (PARTITION BY visitor_id, visit_no)
     )
     WHERE visit_start >= {start} AND visit_hits > 0
@@ -469,3 +452,39 @@ def match_sql(query: StatsQuery, params: Params) -> str:
     if not query.filters:
         return "1"
     return " AND ".join(render_filter(f, params, query.timezone) for f in query.filters)
+
+
+def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) -> str:
+    """Hits in ``[start - timeout, end)`` with their visit number (``visitor_id, visit_no`` name a visit)."""
+    columns = _needed_columns(fragments)
+    timeout = timedelta(minutes=query.visit_timeout_minutes)
+    site = params.bind(query.site_id, "UInt32")
+    low = params.bind(query.start - timeout, "DateTime64(3, 'UTC')")
+    end = params.bind(query.end, "DateTime64(3, 'UTC')")
+    timeout_ms = params.bind(int(timeout.total_seconds() * 1000), "Int64")
+    return f"""(
+    SELECT *, sum(is_new) OVER (PARTITION BY visitor_id ORDER BY timestamp, hit_id
+                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
+    FROM (
+        SELECT {', '.join(columns)}, {COUNTED} AS counted,
+            toUnixTimestamp64Milli(timestamp) - lagInFrame(toUnixTimestamp64Milli(timestamp), 1, toInt64(0))
+                OVER (PARTITION BY visitor_id ORDER BY timestamp, hit_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
+                > {timeout_ms} AS is_new
+        FROM events
+        WHERE site_id = {site} AND timestamp >= {low} AND timestamp < {end}
+    )
+)"""
+
+
+def split_filters(query: StatsQuery) -> tuple[list[FilterExpr], list[FilterExpr]] | None:
+    """Top-level filters split into (visit-only, event-only); None when one mixes both kinds."""
+    visit_filters, event_filters = [], []
+    for expr in query.filters:
+        scopes = {dimension(name, for_filter=True).scope for name in filter_dimensions(expr)}
+        if scopes == {"visit"}:
+            visit_filters.append(expr)
+        elif scopes == {"event"}:
+            event_filters.append(expr)
+        else:
+            return None
+    return visit_filters, event_filters
