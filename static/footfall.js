@@ -1,6 +1,6 @@
 /*! Footfall tracker: Matomo tracking API, cookieless; silent with the opt-out cookie, DNT or GPC. */
 !function(w,d,n,l,H){var s=d.currentScript||{},D=s.dataset||{},
-api=(D.api||s.src.replace(/\/[^/]*$/,"")).replace(/(\/matomo\.php)?\/*$/,"/matomo.php"),
+api=(D.api||(s.src||"").replace(/\/[^/]*$/,"")).replace(/(\/matomo\.php)?\/*$/,"/matomo.php"),
 site=D.site,O=/(^|; )(footfall_optout|mtm_consent_removed)=[1-9]/,url,title,pv,last,links,beat,timer,left,
 T={trackPageView:P,
 trackEvent:(e_c,e_a,e_n,e_v)=>S({e_c,e_a,e_n,e_v}),
