@@ -23,7 +23,8 @@ FORMATS = ("csv", "jsonl")
 PAGE_ROWS = 20000
 ID_COLUMNS = frozenset({"visitor_id", "hit_id", "user_id_hash"})
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_CHARACTERS = frozenset("=+-@\t\r")
+PLAIN_NUMBERS = (int, float)
 
 
 class ExportError(ValueError):
@@ -129,43 +130,55 @@ def _utc(moment: datetime) -> datetime:
 
 
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in row.items():
-        if key == "timestamp":
-            value = _utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        elif key in ID_COLUMNS:
-            value = str(value)
-        elif isinstance(value, dict):
-            value = dict(value)
-        out[key] = value
+    out = dict(row)
+    if "timestamp" in out:
+        out["timestamp"] = _utc(out["timestamp"]).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    for key in ID_COLUMNS:
+        if key in out:
+            out[key] = str(out[key])
+    props = out.get("props")
+    if props is not None and not isinstance(props, dict):
+        out["props"] = dict(props)
     return out
 
 
 def escape_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value[:1] in FORMULA_CHARACTERS:
         return "'" + value
     return value
 
 
-def csv_lines(records: Iterable[dict[str, Any]], columns: Iterable[str] = COLUMNS) -> Iterator[str]:
+def _other_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        return escape_cell(json.dumps(value, ensure_ascii=False, sort_keys=True))
+    return escape_cell(value)
+
+
+def csv_lines(
+    records: Iterable[dict[str, Any]], columns: Iterable[str] = COLUMNS, rows_per_chunk: int = 500
+) -> Iterator[str]:
+    """The header, then the records, in chunks of text; formula-like text cells are escaped."""
     names = list(columns)
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(names)
+    pending = 0
     for record in records:
-        cells = []
-        for name in names:
-            value = record.get(name)
-            if value is None:
-                value = ""
-            elif isinstance(value, dict):
-                value = json.dumps(value, ensure_ascii=False, sort_keys=True)
-            cells.append(escape_cell(value))
-        writer.writerow(cells)
-        yield buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
+        # Inlined escape_cell: this loop runs once per cell of a possibly long export.
+        writer.writerow([
+            ("'" + value if value[:1] in FORMULA_CHARACTERS else value) if value.__class__ is str
+            else value if value.__class__ in PLAIN_NUMBERS else _other_cell(value)
+            for value in map(record.get, names)
+        ])
+        pending += 1
+        if pending == rows_per_chunk:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            pending = 0
     if buffer.tell():
         yield buffer.getvalue()
 
