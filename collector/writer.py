@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections import Counter as Tally
 from datetime import datetime, timezone
 from pathlib import Path
@@ -195,7 +196,11 @@ class Writer:
             for (site_id, minute, reason), count in drops.items()
         ]
         try:
-            self.storage.insert("dropped_hits", rows, ("site_id", "minute", "reason", "hits"))
+            # A fresh token per flush: without one, ClickHouse's block deduplication would
+            # discard a flush whose counts happen to equal a recent one.
+            self.storage.insert(
+                "dropped_hits", rows, ("site_id", "minute", "reason", "hits"), dedup_token=f"drops:{uuid.uuid4()}"
+            )
         except Exception:
             # Counts are best effort: keep them for the next flush.
             for (site_id, minute, reason), count in drops.items():

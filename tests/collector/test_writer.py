@@ -119,3 +119,14 @@ def test_drop_counts_are_stored_per_site_minute_and_reason(storage: Storage, dat
                             "GROUP BY site_id, minute, reason ORDER BY site_id, reason")
     assert counted == [(1, "2024-05-14 12:00:00", "bot", 3), (1, "2024-05-14 12:00:00", "opt-out", 1),
                        (2, "2024-05-14 12:00:00", "bot", 1)]
+
+
+def test_equal_drop_counts_from_two_flushes_are_both_stored(storage: Storage, data_dir: Path) -> None:
+    settings = make_settings(data_dir)
+    writer = Writer(settings, storage, CollectorMetrics())
+    when = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
+    for _ in range(2):
+        writer.count_drop(7, "opt-out", when)
+        writer._flush_drops()
+    [(total,)] = storage.query("SELECT sum(hits) FROM dropped_hits WHERE site_id = 7")
+    assert total == 2
