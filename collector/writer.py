@@ -134,6 +134,15 @@ class Writer:
             self._wake_flush.set()
         self._update_gauges()
 
+    def request_flush(self) -> None:
+        """Seal the open segment and wake the flusher now rather than at the next interval.
+
+        Call it on the event loop (the admin endpoint does, before forget and export).
+        """
+        self.spool.seal()
+        if self._wake_flush is not None:
+            self._wake_flush.set()
+
     # Storing
     async def _flush_loop(self) -> None:
         assert self._wake_flush is not None

@@ -124,7 +124,7 @@ def guarded(handler: Handler) -> Handler:
 
 async def drain(writer: Any, timeout: float = DRAIN_SECONDS) -> bool:
     """Wait until every hit acknowledged so far is in ClickHouse, not only in the spool."""
-    writer.spool.seal()
+    writer.request_flush()
     waiting = set(writer.spool.sealed())
     deadline = time.monotonic() + timeout
     while waiting & set(writer.spool.sealed()):

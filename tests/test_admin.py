@@ -52,26 +52,32 @@ def test_only_local_clients_are_answered() -> None:
         assert local.get("/ping", headers=auth).status_code == 404
 
 
-def test_forget_through_the_endpoint(live_server: LiveServer) -> None:
-    site = live_server.add_site("example.com")
-    with live_server.client() as client:
-        for path in ("/a", "/b"):
-            client.get(
-                "/matomo.php",
-                params={"idsite": site.id, "rec": "1", "url": "https://example.com" + path, "uid": "dana",
-                        "send_image": "0"},
-                headers={"User-Agent": CHROME_UA},
-            )
-    client = admin.AdminClient.discover(live_server.settings.data_dir)
-    assert client is not None
-    # The hits may still be in the spool: the endpoint stores them before deleting.
-    assert client.forget(Visitor(site.id, user_id="dana")).deleted == 2
-    assert live_server.count() == 0
-    with live_server.client() as http:
-        auth = {"Authorization": f"Bearer {token_of(live_server)}"}
-        assert http.post("/admin/api/forget", headers=auth, content=b"not json").status_code == 400
-        assert http.post("/admin/api/forget", headers=auth, json={"site_id": site.id}).status_code == 400
-        assert http.post("/admin/api/forget", headers=auth, json={"site_id": 999, "visitor_id": 1}).status_code == 404
+def test_forget_through_the_endpoint_stores_the_spool_first(data_dir: Path) -> None:
+    # An hour between flushes: the hits are only in the spool when the request comes.
+    server = LiveServer(make_settings(data_dir, port=free_port(), flush_interval_seconds=3600)).start()
+    try:
+        site = server.add_site("example.com")
+        with server.client() as http:
+            for path in ("/a", "/b"):
+                http.get(
+                    "/matomo.php",
+                    params={"idsite": site.id, "rec": "1", "url": "https://example.com" + path, "uid": "dana",
+                            "send_image": "0"},
+                    headers={"User-Agent": CHROME_UA},
+                )
+        assert server.services.storage.query("SELECT count() FROM events") == [(0,)]
+        client = admin.AdminClient.discover(data_dir)
+        assert client is not None
+        assert client.forget(Visitor(site.id, user_id="dana")).deleted == 2
+        assert server.count() == 0
+        with server.client() as http:
+            auth = {"Authorization": f"Bearer {token_of(server)}"}
+            assert http.post("/admin/api/forget", headers=auth, content=b"not json").status_code == 400
+            assert http.post("/admin/api/forget", headers=auth, json={"site_id": site.id}).status_code == 400
+            missing = http.post("/admin/api/forget", headers=auth, json={"site_id": 999, "visitor_id": 1})
+            assert missing.status_code == 404
+    finally:
+        server.stop()
 
 
 def test_the_files_go_away_on_shutdown_and_stale_ones_are_ignored(data_dir: Path) -> None:
