@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ from footfall.settings import Settings
 DEMO_DOMAIN = "shop.footfall.example"
 DEMO_NAME = "Demo shop"
 DEMO_TIMEZONE = "Europe/Berlin"
+BATCH_ROWS = 50_000
 
 USER_AGENTS = [  # (weight, UA, screen)
     (30, "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36", "1920x1080"),
@@ -224,18 +225,23 @@ def load(
         raise DemoError("days and visits must be at least 1")
     now = now or datetime.now(timezone.utc)
     site_id, token, created = _ensure_site_and_user(settings, email, password)
-    hits = list(generate(site_id, token, days=days, visits=visits, now=now))
     target = url.rstrip("/") if url else f"http://{settings.host}:{settings.port}"
     result = DemoResult(site_id, 0, 0, 0, email, password, created, target)
+
+    def counted() -> Iterator[dict[str, str]]:
+        for params in generate(site_id, token, days=days, visits=visits, now=now):
+            if params.get("pv_id", "").endswith("00") and "action_name" in params:
+                result.visits += 1
+            yield params
+
     if url:
-        _send(url, hits, result, progress)
+        _send(url, counted(), result, progress)
     else:
-        _store(settings, hits, site_id, days, now, result, progress)
-    result.visits = sum(1 for params in hits if params.get("pv_id", "").endswith("00") and "action_name" in params)
+        _store(settings, counted(), site_id, days, now, result, progress)
     return result
 
 
-def _store(settings: Settings, hits: list[dict[str, str]], site_id: int, days: int, now: datetime,
+def _store(settings: Settings, hits: Iterable[dict[str, str]], site_id: int, days: int, now: datetime,
            result: DemoResult, progress: Callable[[str], None]) -> None:
     from collector import parse_matomo
     from collector.hit import RequestMeta
@@ -244,39 +250,53 @@ def _store(settings: Settings, hits: list[dict[str, str]], site_id: int, days: i
     from footfall import services as services_module
     from footfall.storage.clickhouse import DataDirLocked
 
+    advice = (
+        "embedded ClickHouse allows one process per data directory. Either stop the server and run `footfall demo` "
+        f"again, or send the demo hits through the running server: footfall demo --url http://{settings.host}:{settings.port}"
+    )
     try:
         services = services_module.build(settings)
     except DataDirLocked:
-        raise DemoError(
-            f"the data directory {settings.data_dir} is in use: `footfall serve` is running on it, and embedded "
-            "ClickHouse allows one process per data directory. Either stop the server and run `footfall demo` "
-            f"again, or send the demo hits through the running server: footfall demo --url http://{settings.host}:{settings.port}"
-        ) from None
+        raise DemoError(f"the data directory {settings.data_dir} is in use: `footfall serve` is running on it, and "
+                        + advice) from None
+    except Exception as exc:
+        if not settings.is_embedded:
+            raise
+        raise DemoError(f"cannot open the embedded ClickHouse in {settings.data_dir} ({type(exc).__name__}). If "
+                        "`footfall serve` is running on it: " + advice) from None
     try:
         meta = RequestMeta(ip="127.0.0.1", user_agent="footfall-demo")
-        rows = []
+        rows: list[list] = []
         for params in hits:
             row, reason = process(services, lambda params=params: parse_matomo.parse(params, meta, now))
             if row is not None:
                 rows.append(for_insert(row))
-        for start in range(0, len(rows), 50_000):
-            services.storage.insert("events", rows[start:start + 50_000], COLUMNS)
-            progress(f"stored {min(start + 50_000, len(rows)):,} of {len(rows):,} hits")
+            if len(rows) >= BATCH_ROWS:
+                services.storage.insert("events", rows, COLUMNS)
+                result.hits += len(rows)
+                rows = []
+                progress(f"stored {result.hits:,} hits")
+        if rows:
+            services.storage.insert("events", rows, COLUMNS)
+            result.hits += len(rows)
+        progress(f"stored {result.hits:,} hits")
         drops = _drop_rows(site_id, days, now)
         services.storage.insert("dropped_hits", drops, ("site_id", "minute", "reason", "hits"))
-        result.hits = len(rows)
         result.dropped = sum(row[3] for row in drops)
     finally:
         services.close()
 
 
-def _send(url: str, hits: list[dict[str, str]], result: DemoResult, progress: Callable[[str], None]) -> None:
+def _send(url: str, hits: Iterable[dict[str, str]], result: DemoResult, progress: Callable[[str], None]) -> None:
+    import itertools
     import json
     import urllib.request
 
     endpoint = url.rstrip("/") + "/matomo.php"
-    for start in range(0, len(hits), 500):
-        batch = hits[start:start + 500]
+    iterator = iter(hits)
+    sent = 0
+    while batch := list(itertools.islice(iterator, 500)):
+        sent += len(batch)
         body = json.dumps({"requests": ["?" + urlencode(params) for params in batch]}).encode()
         request = urllib.request.Request(endpoint, data=body, headers={"Content-Type": "application/json"})
         try:
@@ -285,4 +305,4 @@ def _send(url: str, hits: list[dict[str, str]], result: DemoResult, progress: Ca
         except OSError as exc:
             raise DemoError(f"cannot send the demo hits to {endpoint}: {exc}") from None
         result.hits += int(answer.get("tracked", 0))
-        progress(f"sent {min(start + 500, len(hits)):,} of {len(hits):,} hits")
+        progress(f"sent {sent:,} hits")

@@ -121,3 +121,40 @@ def test_full_reports_and_pagination(live_server: LiveServer, traffic) -> None:
     # Clicking a row in a full report filters the whole dashboard.
     href = re.search(r'href="([^"]+)" rel="nofollow">Intro', events).group(1)
     assert unquote(href.replace("&amp;", "&")).startswith(f"/sites/{traffic.id}?")
+
+
+def test_demo_fills_a_fresh_data_dir_and_refuses_a_locked_one(tmp_path) -> None:
+    from datetime import datetime, timezone
+
+    import httpx
+
+    from footfall import demo
+    from tests.dashboard.web_client import csrf_of, kpi
+    from tests.support import ServerProcess, free_port, make_settings
+
+    settings = make_settings(tmp_path / "data", port=free_port())
+    result = demo.load(settings, days=14, visits=300, now=datetime.now(timezone.utc))
+    assert result.created_user and result.visits >= 300 and result.hits > result.visits
+    assert "demo@example.com" in result.summary()
+    server = ServerProcess(tmp_path / "data", port=settings.port).start()
+    try:
+        # `footfall serve` owns the data directory: the demo says what to do instead of failing obscurely.
+        import subprocess
+        import sys
+
+        locked = subprocess.run([sys.executable, "-m", "footfall.cli", "demo", "--data-dir", str(tmp_path / "data")],
+                                capture_output=True, text=True, timeout=120)
+        assert locked.returncode != 0
+        assert "`footfall serve` is running" in locked.stderr and "--url" in locked.stderr
+        with httpx.Client(base_url=server.url, timeout=60) as client:
+            token = csrf_of(client.get("/login").text)
+            client.post("/login", data={"email": "demo@example.com", "password": "demo-password", "csrf_token": token})
+            html = client.get(f"/sites/{result.site_id}?period=7d").text
+            assert int(kpi(html, "Visitors").replace(",", "")) > 50
+            assert "hits not recorded: " in html
+            assert re.search(r"Goal 1</a>", html)
+        # The same hits through the running server (footfall demo --url).
+        sent = demo.load(settings, days=1, visits=20, url=server.url)
+        assert sent.hits > 20
+    finally:
+        server.terminate()
