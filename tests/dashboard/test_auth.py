@@ -165,3 +165,23 @@ def test_cli_adds_users_and_prints_a_token(tmp_path) -> None:
         assert Accounts(db).resolve_api_token(token).email == "boss@example.com"
     finally:
         db.close()
+
+
+def test_serve_on_an_empty_database_says_how_to_create_the_admin(tmp_path) -> None:
+    from tests.support import ServerProcess
+
+    server = ServerProcess(tmp_path / "data").start()
+    try:
+        import httpx
+
+        assert "footfall user add" in httpx.get(server.url + "/login").text
+    finally:
+        server.terminate()
+    logs = server.logs().decode()
+    assert "footfall user add --email you@example.com --admin --data-dir" in logs
+    assert "no dashboard users yet" in logs  # the log line, besides the console message
+    viewer = subprocess.run(
+        [sys.executable, "-m", "footfall.cli", "user", "add", "--email", "v@example.com", "--password", "longenough",
+         "--site", "7", "--data-dir", str(tmp_path / "data")], capture_output=True, text=True, timeout=60,
+    )
+    assert viewer.returncode != 0 and "no site 7" in viewer.stderr
