@@ -8,6 +8,7 @@ from typing import Callable
 
 from collector.geoip import GeoLookup
 from collector.user_agent import UserAgentClassifier
+from collector.visits import VisitTracker
 from footfall.metadata.sites import Site
 from footfall.settings import Settings
 
@@ -20,4 +21,5 @@ class PipelineContext:
     secret: bytes
     user_agents: UserAgentClassifier
     geo: GeoLookup | None = None
+    visits: VisitTracker = field(default_factory=lambda: VisitTracker(30))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))

@@ -130,6 +130,8 @@ class Hit:
     is_bot: bool = False
     # Anonymized
     visitor_id: int = 0
+    visit_id: int = 0
+    visit_start: int = 0  # epoch milliseconds
     user_id_hash: int = 0
     ip_truncated: str = ""
     hit_id: int = 0

@@ -1,7 +1,7 @@
 """The collector's pipeline: every stage, in order, in one place.
 
 parse (parse_matomo / parse_plausible) → check and drop → enrich → clean →
-anonymize.  The first stage that returns a reason drops the hit.  After the
+anonymize → assign the visit.  The first stage that returns a reason drops the hit.  After the
 pipeline the hit holds no raw IP, UA or IDs and goes to the writer.
 """
 
@@ -12,6 +12,7 @@ from typing import Callable
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
 from collector.stages.anonymize import anonymize
+from collector.stages.assign_visit import assign_visit
 from collector.stages.check_site import check_site
 from collector.stages.classify_referrer import classify_referrer
 from collector.stages.clean_url import clean_url
@@ -42,6 +43,7 @@ STAGES: tuple[Stage, ...] = (
     clean_url,
     classify_referrer,
     anonymize,
+    assign_visit,
 )
 
 

@@ -16,6 +16,8 @@ COLUMNS: tuple[str, ...] = (
     "site_id",
     "timestamp",
     "visitor_id",
+    "visit_id",
+    "visit_start",
     "hit_id",
     "event_type",
     "user_id_hash",
@@ -60,6 +62,7 @@ COLUMNS: tuple[str, ...] = (
     "ip_truncated",
 )
 TIMESTAMP_INDEX = COLUMNS.index("timestamp")
+VISIT_START_INDEX = COLUMNS.index("visit_start")
 
 Row = list[Any]
 
@@ -73,5 +76,6 @@ def to_row(hit: Hit) -> Row:
 
 def for_insert(row: Row) -> Row:
     converted = list(row)
-    converted[TIMESTAMP_INDEX] = datetime.fromtimestamp(row[TIMESTAMP_INDEX] / 1000, tz=timezone.utc)
+    for index in (TIMESTAMP_INDEX, VISIT_START_INDEX):
+        converted[index] = datetime.fromtimestamp(row[index] / 1000, tz=timezone.utc)
     return converted

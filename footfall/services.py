@@ -8,7 +8,10 @@ from dataclasses import dataclass, field
 from collector.context import PipelineContext
 from collector.geoip import GeoLookup, open_lookup
 from collector.metrics import CollectorMetrics
+from collector.rows import COLUMNS
+from collector.spool import Spool
 from collector.user_agent import UserAgentClassifier
+from collector.visits import VisitTracker
 from collector.writer import Writer
 from footfall.metadata.db import Database
 from footfall.metadata.salts import SaltStore
@@ -72,5 +75,36 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
         secret=secret.encode(),
         user_agents=UserAgentClassifier(settings.ua_cache_size),
         geo=geo,
+        visits=VisitTracker(settings.visit_timeout_minutes),
     )
+    warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
     return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, geo)
+
+
+RECENT_VISITS = """
+SELECT site_id, visitor_id, toUnixTimestamp64Milli(max(timestamp)), argMax(visit_id, timestamp),
+       toUnixTimestamp64Milli(argMax(visit_start, timestamp))
+FROM events
+WHERE timestamp >= now64(3) - toIntervalSecond({seconds:UInt32})
+GROUP BY site_id, visitor_id
+"""
+
+
+def warm_visits(visits: VisitTracker, storage: Storage, spool: Spool, timeout_minutes: int) -> None:
+    """Continue the visits that were going on before a restart (stored, or still in the spool)."""
+    try:
+        visits.warm(storage.query(RECENT_VISITS, {"seconds": timeout_minutes * 60}))
+    except Exception:  # ClickHouse down at start: the spool still counts, visits may split
+        logger.warning("could not read recent visits from ClickHouse; visits in progress may split")
+    index = {name: COLUMNS.index(name) for name in ("site_id", "visitor_id", "timestamp", "visit_id", "visit_start")}
+    for segment in spool.sealed():
+        try:
+            rows = Spool.read(segment)
+        except OSError:
+            continue
+        visits.warm(
+            (row[index["site_id"]], row[index["visitor_id"]], row[index["timestamp"]], row[index["visit_id"]],
+             row[index["visit_start"]])
+            for row in rows
+            if len(row) == len(COLUMNS)
+        )

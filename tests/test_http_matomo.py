@@ -156,3 +156,20 @@ def test_plausible_event_api(live_server: LiveServer) -> None:
     assert rows["event"]["revenue"] == 19.99
     assert rows["engagement"]["scroll_depth"] == 80
     assert rows["engagement"]["engagement_ms"] == 15000
+
+
+def test_hits_of_one_visit_share_its_id_and_a_gap_starts_a_new_one(live_server: LiveServer) -> None:
+    site = live_server.add_site("example.com")
+    hits = [
+        f"?idsite={site.id}&rec=1&url=https://example.com/{path}&cdt={cdt}&cip=198.51.100.9"
+        for path, cdt in (("a", "2026-03-01 10:00:00"), ("b", "2026-03-01 10:20:00"), ("c", "2026-03-01 11:00:00"))
+    ]
+    with live_server.client() as client:
+        response = client.post(
+            "/matomo.php", json={"requests": hits, "token_auth": site.token_auth}, headers={"User-Agent": FIREFOX_UA}
+        )
+    assert response.json()["tracked"] == 3
+    a, b, c = live_server.rows()
+    assert a["visit_id"] == b["visit_id"] != c["visit_id"]
+    assert a["visit_start"] == b["visit_start"] == a["timestamp"]
+    assert c["visit_start"] == c["timestamp"]

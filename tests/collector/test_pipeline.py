@@ -1,16 +1,17 @@
-"""The stages in order: privacy choices first, anonymize last."""
+"""The stages in order: privacy choices first, then anonymize and the visit."""
 
 from __future__ import annotations
 
 from collector.hit import DropReason
 from collector.pipeline import STAGES, run
 from collector.stages.anonymize import anonymize
+from collector.stages.assign_visit import assign_visit
 from collector.stages.drop_opt_out import drop_opt_out
 from tests.collector.builders import TOKEN, make_context, make_hit, make_site
 
 
 def test_opt_out_wins_before_anything_is_looked_at() -> None:
-    assert STAGES[0] is drop_opt_out and STAGES[-1] is anonymize
+    assert STAGES[0] is drop_opt_out and STAGES[-2:] == (anonymize, assign_visit)
     context = make_context()
     assert run(make_hit(site_id=404, opt_out_cookie=True, dnt=True), context) is DropReason.OPT_OUT
 
@@ -35,5 +36,6 @@ def test_kept_hit_is_enriched_cleaned_classified_and_anonymized() -> None:
     assert run(hit, context) is None
     assert (hit.url, hit.utm_source, hit.referrer_type, hit.browser, hit.device_type) == (
         "https://example.com/p?utm_source=nl", "nl", "campaign", "Chrome", "desktop")
-    assert hit.visitor_id and hit.user_id_hash and hit.hit_id
+    assert hit.visitor_id and hit.user_id_hash and hit.hit_id and hit.visit_id
+    assert hit.visit_start == int(hit.timestamp.timestamp() * 1000)
     assert (hit.ip, hit.user_agent, hit.tracker_visitor_id, hit.user_id) == ("", "", "", "")

@@ -39,8 +39,9 @@ def test_a_row_is_stored_as_it_was_built(storage: Storage) -> None:
     row = to_row(hit)
     storage.insert("events", [for_insert(row)], COLUMNS)
     [stored] = storage.query_dicts("SELECT * FROM events")
-    for name, value in zip(COLUMNS, row):
-        if name == "timestamp":
-            assert stored[name].replace(tzinfo=timezone.utc) == for_insert(row)[TIMESTAMP_INDEX]
+    inserted = for_insert(row)
+    for index, (name, value) in enumerate(zip(COLUMNS, row)):
+        if name in ("timestamp", "visit_start"):
+            assert stored[name].replace(tzinfo=timezone.utc) == inserted[index]
         else:
             assert stored[name] == value, name

@@ -1,0 +1,67 @@
+"""Which visit a hit belongs to: a new visit after ``visit_timeout_minutes`` of inactivity.
+
+The tracker keeps, per (site, visitor), the last hit's time, the visit id and
+the visit's start, in memory only and only for visitors active within the
+timeout.  It is rebuilt on start from the recent rows in ClickHouse and the
+spool, so a restart does not split visits.  Hits of one visitor are expected in
+time order, as live traffic (and Matomo's own log importer) sends them; a hit
+that is older than the visit it would join, but within the timeout of its
+start, joins it.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from typing import Iterable
+
+# site_id, visitor_id -> (last hit ms, visit id, visit start ms)
+Entry = tuple[int, int, int]
+
+
+class VisitTracker:
+    def __init__(self, timeout_minutes: int, max_visitors: int = 2_000_000) -> None:
+        self.timeout_ms = timeout_minutes * 60_000
+        self.max_visitors = max_visitors
+        self._visits: dict[tuple[int, int], Entry] = {}
+        self._swept_at = time.monotonic()
+
+    def __len__(self) -> int:
+        return len(self._visits)
+
+    def assign(self, site_id: int, visitor_id: int, timestamp_ms: int) -> tuple[int, int]:
+        """Return (visit_id, visit_start_ms) for a hit, starting a new visit when needed."""
+        key = (site_id, visitor_id)
+        entry = self._visits.pop(key, None)
+        if entry is not None:
+            last, visit_id, start = entry
+            if start - self.timeout_ms <= timestamp_ms <= last + self.timeout_ms:
+                self._visits[key] = (max(last, timestamp_ms), visit_id, start)
+                return visit_id, start
+        visit_id = secrets.randbits(64) | 1
+        self._visits[key] = (timestamp_ms, visit_id, timestamp_ms)
+        self._bound()
+        return visit_id, timestamp_ms
+
+    def remember(self, site_id: int, visitor_id: int, last_ms: int, visit_id: int, start_ms: int) -> None:
+        """Seed the tracker with a visit seen before a restart."""
+        key = (site_id, visitor_id)
+        known = self._visits.get(key)
+        if known is None or known[0] < last_ms:
+            self._visits[key] = (last_ms, visit_id, start_ms)
+
+    def _bound(self) -> None:
+        now = time.monotonic()
+        if now - self._swept_at > 60:
+            self._swept_at = now
+            horizon = int(time.time() * 1000) - self.timeout_ms
+            for key in [key for key, entry in self._visits.items() if entry[0] < horizon]:
+                del self._visits[key]
+        while len(self._visits) > self.max_visitors:
+            # Least recently active first: entries are re-inserted on every hit.
+            del self._visits[next(iter(self._visits))]
+
+    def warm(self, rows: Iterable[tuple[int, int, int, int, int]]) -> None:
+        for site_id, visitor_id, last_ms, visit_id, start_ms in rows:
+            if visit_id:
+                self.remember(site_id, visitor_id, last_ms, visit_id, start_ms)
