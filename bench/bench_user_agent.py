@@ -21,33 +21,12 @@ from typing import Callable, Iterable
 import user_agents
 
 from bench.common import print_table, repeated_mix, unique_user_agents, write_results
-from collector.user_agent import HEADLESS_MARKERS, Device, UserAgentClassifier, classify
+from collector.user_agent import Device, UserAgentClassifier, classify, device_of
 
 
 def reference(ua_string: str) -> Device:
     """The classification straight from ``user_agents.parse``, mapped as the collector maps it."""
-    agent = user_agents.parse(ua_string)
-    is_bot = agent.is_bot or any(marker in ua_string for marker in HEADLESS_MARKERS)
-    if is_bot:
-        device_type = "bot"
-    elif agent.is_tablet:
-        device_type = "tablet"
-    elif agent.is_mobile:
-        device_type = "mobile"
-    elif agent.is_pc:
-        device_type = "desktop"
-    else:
-        device_type = "other"
-    browser = agent.browser.family if agent.browser.family != "Other" else ""
-    os_name = agent.os.family if agent.os.family != "Other" else ""
-    return Device(
-        browser=browser[:50],
-        browser_version=str(agent.browser.version[0]) if agent.browser.version else "",
-        os=os_name[:50],
-        os_version=".".join(str(part) for part in agent.os.version[:2])[:20],
-        device_type=device_type,
-        is_bot=is_bot,
-    )
+    return device_of(user_agents.parse(ua_string), ua_string)
 
 
 def per_call_us(function: Callable[[str], object], inputs: Iterable[str]) -> float:

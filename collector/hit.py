@@ -135,3 +135,18 @@ class Hit:
     user_id_hash: int = 0
     ip_truncated: str = ""
     hit_id: int = 0
+
+
+def hit_from_request(meta: RequestMeta, now: datetime, **fields: object) -> Hit:
+    """A hit carrying what the HTTP layer knows about the request, plus ``fields``."""
+    return Hit(
+        ip=meta.ip,
+        user_agent=meta.user_agent,
+        timestamp=now,
+        origin=meta.origin,
+        dnt=meta.dnt,
+        gpc=meta.gpc,
+        prefetch=meta.prefetch,
+        opt_out_cookie=meta.opt_out_cookie,
+        **fields,  # type: ignore[arg-type]
+    )

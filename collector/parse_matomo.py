@@ -23,6 +23,7 @@ from collector.hit import (
     DropReason,
     Dropped,
     Hit,
+    hit_from_request,
     RequestMeta,
 )
 from collector.parse_plausible import parse_props
@@ -105,18 +106,8 @@ def parse(params: Mapping[str, str], meta: RequestMeta, now: datetime) -> Hit:
     if site_id <= 0:
         raise Dropped(DropReason.MALFORMED, "idsite is missing")
 
-    hit = Hit(
-        ip=meta.ip,
-        user_agent=_text(params, "ua", 2000) or meta.user_agent,
-        site_id=site_id,
-        timestamp=now,
-        origin=meta.origin,
-        dnt=meta.dnt,
-        gpc=meta.gpc,
-        prefetch=meta.prefetch,
-        opt_out_cookie=meta.opt_out_cookie,
-        token_auth=_text(params, "token_auth", 100),
-    )
+    hit = hit_from_request(meta, now, site_id=site_id, token_auth=_text(params, "token_auth", 100))
+    hit.user_agent = _text(params, "ua", 2000) or meta.user_agent
     hit.event_type = event_type_of(params)
 
     visitor = _text(params, "_id", 64) or _text(params, "cid", 64)

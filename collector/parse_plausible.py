@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from collector.hit import ENGAGEMENT, EVENT, PAGEVIEW, DropReason, Dropped, Hit, RequestMeta
+from collector.hit import ENGAGEMENT, EVENT, PAGEVIEW, DropReason, Dropped, Hit, RequestMeta, hit_from_request
 
 MAX_PROPS = 30
 MAX_PROP_LENGTH = 2000
@@ -106,15 +106,9 @@ def parse(body: dict[str, Any], meta: RequestMeta, now: datetime) -> tuple[str, 
     domain = _str(body.get("domain"), "domain", 300)
     if not name or not url or not domain:
         raise Dropped(DropReason.MALFORMED, "name, url and domain are required")
-    hit = Hit(
-        ip=meta.ip,
-        user_agent=meta.user_agent,
-        timestamp=now,
-        origin=meta.origin,
-        dnt=meta.dnt,
-        gpc=meta.gpc,
-        prefetch=meta.prefetch,
-        opt_out_cookie=meta.opt_out_cookie,
+    hit = hit_from_request(
+        meta,
+        now,
         url=url,
         referrer=_str(body.get("referrer"), "referrer", 8192),
         language=meta.accept_language[:100],

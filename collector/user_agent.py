@@ -44,12 +44,9 @@ def user_agent_of(ua_string: str) -> UserAgent:
     return agent
 
 
-def classify(ua_string: str) -> Device:
-    if not ua_string:
-        return Device("", "", "", "", "", False)
-    agent = user_agent_of(ua_string)
-    headless = any(marker in ua_string for marker in HEADLESS_MARKERS)
-    is_bot = agent.is_bot or headless
+def device_of(agent: UserAgent, ua_string: str) -> Device:
+    """Footfall's fields from a user-agents ``UserAgent``; headless browsers count as bots."""
+    is_bot = agent.is_bot or any(marker in ua_string for marker in HEADLESS_MARKERS)
     if is_bot:
         device_type = "bot"
     elif agent.is_tablet:
@@ -70,6 +67,12 @@ def classify(ua_string: str) -> Device:
         device_type=device_type,
         is_bot=is_bot,
     )
+
+
+def classify(ua_string: str) -> Device:
+    if not ua_string:
+        return Device("", "", "", "", "", False)
+    return device_of(user_agent_of(ua_string), ua_string)
 
 
 class UserAgentClassifier:

@@ -3,36 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from typing import Any, Callable
+from typing import Any
 
 import click
 
 from footfall import settings as settings_module
-from footfall.settings import Settings, SettingsError
+from footfall.cli_options import data_options, load_settings
+from footfall.settings import Settings
 
-
-def _common(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-                     help="TOML settings file (default: ./footfall.toml if present, or $FOOTFALL_CONFIG)."),
-        click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-                     help="Where embedded ClickHouse, the spool and metadata live.  [default: ./footfall-data]"),
-        click.option("--dsn", default=None,
-                     help="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:8123/db."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
-def load_settings(config_file: str | None, **flags: Any) -> Settings:
-    path = config_file or os.environ.get("FOOTFALL_CONFIG") or "footfall.toml"
-    try:
-        return settings_module.load(config_file=path, overrides=flags)
-    except SettingsError as exc:
-        raise click.ClickException(str(exc)) from None
+# The name the dashboard's commands import.
+_common = data_options
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -42,7 +23,7 @@ def main() -> None:
 
 
 @main.command()
-@_common
+@data_options
 @click.option("--host", default=None, help="Address to listen on.  [default: 127.0.0.1]")
 @click.option("--port", type=int, default=None, help="Port to listen on.  [default: 8000]")
 @click.option("--collector-only", is_flag=True, help="Serve only the tracking endpoints and scripts.")
@@ -65,7 +46,7 @@ def serve(config_file: str | None, collector_only: bool, dashboard_only: bool, *
 
 
 @main.command()
-@_common
+@data_options
 @click.option("--cluster", default=None, help="Create ReplicatedMergeTree + Distributed tables ON CLUSTER NAME.")
 @click.option("--print-sql", is_flag=True, help="Print the statements instead of running them.")
 def migrate(config_file: str | None, print_sql: bool, **flags: Any) -> None:
@@ -105,7 +86,7 @@ def site() -> None:
 
 
 @site.command("add")
-@_common
+@data_options
 @click.option("--domain", "domains", multiple=True, required=True, help="A domain of the site (repeatable).")
 @click.option("--name", default=None, help="Display name.  [default: the first domain]")
 @click.option("--timezone", default="UTC", help="Reports are in this time zone.")
@@ -133,7 +114,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
 
 
 @site.command("list")
-@_common
+@data_options
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def site_list(config_file: str | None, as_json: bool, **flags: Any) -> None:
     """List sites."""

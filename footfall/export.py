@@ -21,7 +21,7 @@ from footfall.storage.clickhouse import Storage
 
 FORMATS = ("csv", "jsonl")
 PAGE_ROWS = 20000
-ID_COLUMNS = frozenset({"visitor_id", "hit_id", "user_id_hash"})
+ID_COLUMNS = frozenset({"visitor_id", "visit_id", "hit_id", "user_id_hash"})
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_CHARACTERS = frozenset("=+-@\t\r")
 PLAIN_NUMBERS = (int, float)
@@ -131,8 +131,9 @@ def _utc(moment: datetime) -> datetime:
 
 def jsonable(row: dict[str, Any]) -> dict[str, Any]:
     out = dict(row)
-    if "timestamp" in out:
-        out["timestamp"] = _utc(out["timestamp"]).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    for key, value in out.items():
+        if isinstance(value, datetime):
+            out[key] = _utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     for key in ID_COLUMNS:
         if key in out:
             out[key] = str(out[key])

@@ -9,35 +9,20 @@ from __future__ import annotations
 
 import contextlib
 import sys
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import click
 
 from footfall import deletion, export
 from footfall.admin import AdminClient, AdminError
+from footfall.cli_options import data_options, load_settings
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage
 
 PROGRESS_STEP = 1000
 
 
-def _data_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
-                     help="TOML settings file (default: ./footfall.toml if present, or $FOOTFALL_CONFIG)."),
-        click.option("--data-dir", type=click.Path(file_okay=False), default=None,
-                     help="Where embedded ClickHouse, the spool and metadata live.  [default: ./footfall-data]"),
-        click.option("--dsn", default=None,
-                     help="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:8123/db."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
-
-
 def _settings(config_file: str | None, flags: dict[str, Any]) -> Settings:
-    from footfall.cli import load_settings
-
     return load_settings(config_file, **flags)
 
 
@@ -102,7 +87,7 @@ def _secret(settings: Settings) -> bytes:
 
 
 @click.command()
-@_data_options
+@data_options
 @click.option("--site", "site_id", type=int, required=True, help="The site id.")
 @click.option("--visitor-id", type=str, default=None, help="The stored 64-bit visitor ID, as the dashboard and exports show it.")
 @click.option("--user-id", default=None, help="The user ID (Matomo `uid`) the site sent; it is hashed as the collector does.")
@@ -137,7 +122,7 @@ def forget(config_file: str | None, site_id: int, visitor_id: str | None, user_i
 
 
 @click.command("export")
-@_data_options
+@data_options
 @click.option("--site", "site_id", type=int, required=True, help="The site id.")
 @click.option("--from", "date_from", default=None, help="First day, YYYY-MM-DD in the site's time zone.")
 @click.option("--to", "date_to", default=None, help="Last day (included), YYYY-MM-DD in the site's time zone.")
@@ -186,7 +171,7 @@ def _counted(records: Iterator[dict[str, Any]], bar: Any) -> Iterator[dict[str, 
 
 
 @click.command()
-@_data_options
+@data_options
 @click.option("--apply", is_flag=True, help="Delete events older than the retention now (the server also does it hourly).")
 def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
     """Show each site's retention period; with --apply, delete older events now."""

@@ -1,0 +1,34 @@
+"""Options and settings loading shared by every ``footfall`` command that touches data."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+import click
+
+from footfall import settings as settings_module
+from footfall.settings import Settings, SettingsError
+
+
+def data_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """``--config``, ``--data-dir`` and ``--dsn``."""
+    options = [
+        click.option("--config", "config_file", type=click.Path(dir_okay=False), default=None,
+                     help="TOML settings file (default: ./footfall.toml if present, or $FOOTFALL_CONFIG)."),
+        click.option("--data-dir", type=click.Path(file_okay=False), default=None,
+                     help="Where embedded ClickHouse, the spool and metadata live.  [default: ./footfall-data]"),
+        click.option("--dsn", default=None,
+                     help="ClickHouse DSN: chdb:///path (embedded) or http(s)://user:pass@host:8123/db."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def load_settings(config_file: str | None, **flags: Any) -> Settings:
+    path = config_file or os.environ.get("FOOTFALL_CONFIG") or "footfall.toml"
+    try:
+        return settings_module.load(config_file=path, overrides=flags)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from None
