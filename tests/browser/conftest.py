@@ -31,7 +31,9 @@ def chromium_path() -> str:
     pytest.fail("Chromium is not installed (apt-get install chromium); browser tests need it")
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running in the
+# main thread while it is open, and tests elsewhere that call asyncio.run() would fail.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
 
