@@ -52,7 +52,8 @@ async def matomo(request: Request) -> Response:
     if request.method == "OPTIONS":
         return preflight(request, services.sites)
     cors = cors_headers(request.headers.get("origin", ""), services.sites)
-    params = _params(request.url.query) if request.url.query else {}
+    query = request.scope["query_string"].decode("latin-1")
+    params = _params(query) if query else {}
     bulk: dict | None = None
     if request.method == "POST":
         # A bulk body may carry up to max_bulk_requests hits; a single hit is checked below.
@@ -83,7 +84,7 @@ async def matomo(request: Request) -> Response:
     if bulk is not None:
         return await _bulk(services, bulk, params, meta, now, cors)
 
-    if len(request.url.query) > settings.max_hit_bytes:
+    if len(query) > settings.max_hit_bytes:
         services.writer.count_drop(0, DropReason.TOO_LARGE.value)
         return tracking_response(True, DropReason.TOO_LARGE, cors)
     send_image = params.get("send_image", "1") != "0"

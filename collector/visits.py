@@ -11,9 +11,11 @@ start, joins it.
 
 from __future__ import annotations
 
-import secrets
+import random
 import time
 from typing import Iterable
+
+_ids = random.Random()  # unique, not secret: no system call per visit
 
 # site_id, visitor_id -> (last hit ms, visit id, visit start ms)
 Entry = tuple[int, int, int]
@@ -38,7 +40,7 @@ class VisitTracker:
             if start - self.timeout_ms <= timestamp_ms <= last + self.timeout_ms:
                 self._visits[key] = (max(last, timestamp_ms), visit_id, start)
                 return visit_id, start
-        visit_id = secrets.randbits(64) | 1
+        visit_id = _ids.getrandbits(64) | 1
         self._visits[key] = (timestamp_ms, visit_id, timestamp_ms)
         self._bound()
         return visit_id, timestamp_ms

@@ -18,16 +18,17 @@ class SaltStore:
     def __init__(self, db: Database) -> None:
         self.db = db
         self._lock = threading.Lock()
-        self._day: str | None = None
+        self._day: dt.date | None = None
         self._salt = b""
 
     def current(self, now: dt.datetime | None = None) -> bytes:
-        day = (now or dt.datetime.now(dt.timezone.utc)).strftime("%Y-%m-%d")
+        moment = now or dt.datetime.now(dt.timezone.utc)
+        day = moment.astimezone(dt.timezone.utc).date() if moment.tzinfo else moment.date()
         if day == self._day:
             return self._salt
         with self._lock:
             if day != self._day:
-                self._salt = self._rotate(day)
+                self._salt = self._rotate(day.isoformat())
                 self._day = day
         return self._salt
 
