@@ -7,6 +7,7 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from collector.request_meta import client_ip
 from dashboard import session
 from dashboard.web import accounts_of, form_of, limiter_of, page, render, require_user, safe_next, services_of
 
@@ -14,7 +15,8 @@ logger = logging.getLogger("footfall.dashboard")
 
 
 def _client(request: Request) -> str:
-    return request.client.host if request.client else ""
+    """The client address (behind a trusted proxy, the forwarded one), for the rate limit only."""
+    return client_ip(request, services_of(request).settings.trust_proxy_headers)
 
 
 @page
