@@ -12,6 +12,7 @@ prints the time of each, the total, and the ratio against a baseline (a plain
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
 import sys
 import tempfile
@@ -45,6 +46,7 @@ DEVICES = [
     ("Mobile Safari", "16", "iOS", "16.6", "tablet", "820x1180"),
 ]
 COUNTRIES = ["DE", "DE", "DE", "AT", "CH", "US", "FR", "NL", "GB", "PL"]
+VISIT_TIMEOUT_MINUTES = 30
 
 
 def generate(storage: Storage, events: int, end: datetime, days: int = 35, batch: int = 200_000) -> int:
@@ -61,12 +63,15 @@ def generate(storage: Storage, events: int, end: datetime, days: int = 35, batch
     rows: list[list] = []
     written = 0
     visitor = 0
+    visit_ids = itertools.count(1)
+    timeout = timedelta(minutes=VISIT_TIMEOUT_MINUTES)
     while written + len(rows) < events:
         visitor += 1
         ts = start + timedelta(seconds=rng.randrange(span))
         device = rng.choice(DEVICES)
         country = rng.choice(COUNTRIES)
         ref = rng.choices(REFERRERS, weights=[35, 30, 5, 10, 10, 10])[0]
+        last_hit = None
         for visit in range(rng.choice([1, 1, 2])):
             if visit:
                 ts += timedelta(minutes=rng.randrange(40, 240))
@@ -74,6 +79,11 @@ def generate(storage: Storage, events: int, end: datetime, days: int = 35, batch
                 if hit_no:
                     ts += timedelta(seconds=rng.randrange(5, 600))
                 row = list(template)
+                # The collector's rule: a gap longer than the visit timeout starts a new visit.
+                if last_hit is None or ts - last_hit > timeout:
+                    visit_id, visit_start = next(visit_ids), ts
+                last_hit = ts
+                row[index["visit_id"]], row[index["visit_start"]] = visit_id, visit_start
                 kind = "pageview" if hit_no == 0 else rng.choices(
                     ["pageview", "ping", "event", "goal", "search", "outlink", "download"], [50, 25, 10, 5, 4, 3, 3])[0]
                 path = rng.choice(PAGES)
@@ -152,15 +162,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=2, help="full dashboard loads to time (the best is reported)")
+    parser.add_argument("--data-dir", help="keep the generated data here and reuse it on the next run (same day only)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        storage = Storage(f"chdb://{tmp}/data")
+        storage = Storage(f"chdb://{args.data_dir or tmp + '/data'}")
         migrations.migrate(storage)
         today = datetime.now(timezone.utc)
         began = time.perf_counter()
-        written = generate(storage, args.events, today)
-        storage.command("OPTIMIZE TABLE events FINAL")
-        print(f"generated and inserted {written:,} events in {time.perf_counter() - began:.1f} s")
+        written = storage.query("SELECT count() FROM events")[0][0]
+        if written:
+            print(f"reusing {written:,} events in {args.data_dir}")
+        else:
+            written = generate(storage, args.events, today)
+            storage.command("OPTIMIZE TABLE events FINAL")
+            print(f"generated and inserted {written:,} events in {time.perf_counter() - began:.1f} s")
 
         period = periods.resolve("30d", TZ)
         previous = periods.previous(period)

@@ -12,6 +12,7 @@ from typing import Any
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats.query import (
     COUNTED,
+    INTERACTION,
     Dimension,
     Params,
     QueryError,
@@ -19,12 +20,12 @@ from dashboard.stats.query import (
     dimension,
     drop_filters,
     filter_dimensions,
-    VISIT_COLUMNS,
     hits_relation,
     match_sql,
     render_filter,
     sessionized_hits,
     split_filters,
+    visit_columns_for,
 )
 
 MAX_LIMIT = 10000
@@ -45,13 +46,22 @@ def build_sql(
     query: StatsQuery,
     dims: list[Dimension],
     *,
+    metrics: list[str] | None = None,
     order: list[tuple[str, str]] | None = None,
     limit: int | None = None,
     offset: int = 0,
 ) -> tuple[str, dict[str, Any]]:
-    """SQL returning one row per group: the dimension values ``d0..`` and the raw metric components."""
+    """SQL returning one row per group: the dimension values ``d0..`` and the raw components ``metrics`` need.
+
+    Two shapes: with only visit (and time) dimensions and filters that are
+    each all-visit or all-event, one ``GROUP BY visit_id`` straight over the
+    hits (:func:`_visits_sql`); otherwise hits grouped per (dimension values,
+    visit), joined to their visit's attributes only when a filter, dimension
+    or metric needs them.
+    """
+    components = metric_defs.components(metrics)
     if all(dim.scope != "event" for dim in dims) and split_filters(query) is not None:
-        return _visits_sql(query, dims, order=order, limit=limit, offset=offset)
+        return _visits_sql(query, dims, components, order=order, limit=limit, offset=offset)
     params = Params()
     tz = query.timezone
     dim_sql = [dim.expression(params, tz) for dim in dims]
@@ -59,40 +69,32 @@ def build_sql(
     if any(dim.scope == "event" for dim in dims):
         conditions += [COUNTED, "is_match"]
     match = match_sql(query, params)
-    dim_select = "".join(f"{sql} AS d{i}, " for i, sql in enumerate(dim_sql))
-    dim_names = [f"d{i}" for i in range(len(dims))]
-    visit_level = ",\n    ".join(f"{sql} AS {name}" for name, sql in metric_defs.VISIT_LEVEL.items())
-    group_level = ",\n    ".join(f"{sql} AS {name}" for name, sql in metric_defs.GROUP_LEVEL.items())
-    relation = hits_relation(query, params, dim_sql + conditions + [match, *metric_defs.VISIT_LEVEL.values()])
+    visit_level = metric_defs.visit_level_for(components)
+    fragments = dim_sql + conditions + [match, *visit_level.values()]
+    scopes = {dim.scope for dim in dims} | {
+        dimension(name, for_filter=True).scope for name in filter_dimensions(query.filters)
+    }
+    needs_visits = "visit" in scopes or any(name in components for name in ("bounces", "duration_ms"))
+    relation = hits_relation(query, params, fragments) if needs_visits else sessionized_hits(query, params, fragments)
     where = f"WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else ""
-    group_keys = ", ".join([*dim_names, "visitor_id", "visit_no"])
-    total = ", count() OVER () AS total_rows" if dims else ""
     sql = f"""
-SELECT {', '.join(dim_names) + ', ' if dims else ''}{group_level}{total}
+SELECT {_group_select(dims, components)}
 FROM (
-    SELECT {dim_select}visitor_id, visit_no,
-    {visit_level}
+    SELECT {_dim_select(dim_sql)}visitor_id, visit_id,
+    {_aliased(visit_level)}
     FROM (SELECT *, {match} AS is_match FROM {relation})
     {where}
-    GROUP BY {group_keys}
+    GROUP BY {', '.join([*_dim_names(dims), 'visitor_id', 'visit_id'])}
     HAVING l_matched
 )
 """
-    if dims:
-        sql += f"GROUP BY {', '.join(dim_names)}\n"
-        order_terms = []
-        for name, direction in order or []:
-            order_terms.append(f"{name} {'ASC' if direction == 'asc' else 'DESC'}")
-        order_terms += [f"{d} ASC" for d in dim_names]
-        sql += f"ORDER BY {', '.join(order_terms)}\n"
-        if limit is not None:
-            sql += f"LIMIT {params.bind(int(limit), 'UInt64')} OFFSET {params.bind(int(offset), 'UInt64')}\n"
-    return sql, params.values
+    return sql + _group_order_limit(dims, params, order, limit, offset), params.values
 
 
 def _visits_sql(
     query: StatsQuery,
     dims: list[Dimension],
+    components: list[str],
     *,
     order: list[tuple[str, str]] | None,
     limit: int | None,
@@ -100,8 +102,9 @@ def _visits_sql(
 ) -> tuple[str, dict[str, Any]]:
     """The same result as the general path, faster, when only visit dimensions and unmixed filters are used.
 
-    Visits are built with one GROUP BY over the sessionized hits instead of a
-    window per visit; event filters are folded into the per-visit counts.
+    One ``GROUP BY visit_id`` over the hits gives every visit's attributes and
+    its counts; event filters are folded into those counts, visit filters and
+    dimensions are then evaluated per visit.
     """
     params = Params()
     tz = query.timezone
@@ -112,52 +115,67 @@ def _visits_sql(
     visit_match = [render_filter(f, params, tz) for f in visit_filters]
     dim_sql = [dim.expression(params, tz) for dim in dims]
     conditions = [dim.condition(params, tz) for dim in dims if dim.only] + visit_match
-    words = " ".join(dim_sql + conditions)
-    visit_columns = {name: sql for name, sql in VISIT_COLUMNS.items() if name.startswith("v_") and name in words}
-    visit_columns.update(
-        {name: VISIT_COLUMNS[name] for name in ("entry_page", "exit_page") if name in words}
-    )
+    visit_level = metric_defs.visit_level_for(components)
     per_visit = {
-        "visit_start": "min(timestamp)",
-        "visit_end": "max(timestamp)",
-        "visit_hits": "countIf(counted)",
-        "l_visit_pageviews": VISIT_COLUMNS["visit_pageviews"],
-        "l_visit_interactions": VISIT_COLUMNS["visit_interactions"],
-        **visit_columns,
-        **{name: sql.replace("is_match", "event_matches") for name, sql in metric_defs.VISIT_LEVEL.items()
+        "visitor_id": "any(visitor_id)",
+        "visit_start": "any(visit_start)",
+        **visit_columns_for(dim_sql + conditions),
+        **{name: sql.replace("is_match", "event_matches") for name, sql in visit_level.items()
            if name not in ("l_visit_pageviews", "l_visit_interactions", "l_duration_ms")},
     }
-    start = params.bind(query.start, "DateTime64(3, 'UTC')")
+    if "l_visit_pageviews" in visit_level:
+        per_visit["l_visit_pageviews"] = "countIf(event_type = 'pageview')"
+        per_visit["l_visit_interactions"] = f"countIf({INTERACTION})"
+    if "l_duration_ms" in visit_level:
+        per_visit["l_duration_ms"] = "toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))"
     hits = sessionized_hits(query, params, [event_match, *per_visit.values()])
-    keep = " AND ".join(f"({c})" for c in [f"visit_start >= {start}", "visit_hits > 0", "l_matched", *conditions])
-    dim_names = [f"d{i}" for i in range(len(dims))]
-    dim_select = "".join(f"{sql} AS d{i}, " for i, sql in enumerate(dim_sql))
-    group_level = ",\n    ".join(f"{sql} AS {name}" for name, sql in metric_defs.GROUP_LEVEL.items())
-    total = ", count() OVER () AS total_rows" if dims else ""
-    per_visit_sql = ",\n        ".join(f"{sql} AS {name}" for name, sql in per_visit.items())
+    keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", "l_matched", *conditions])
     sql = f"""
-SELECT {', '.join(dim_names) + ', ' if dims else ''}{group_level}{total}
+SELECT {_group_select(dims, components)}
 FROM (
-    SELECT {dim_select}visitor_id, visit_no, l_pageviews, l_events, l_revenue, l_converted,
-        l_visit_pageviews, l_visit_interactions,
-        toUnixTimestamp64Milli(visit_end) - toUnixTimestamp64Milli(visit_start) AS l_duration_ms
+    SELECT {_dim_select(dim_sql)}*
     FROM (
-        SELECT visitor_id, visit_no,
-        {per_visit_sql}
+        SELECT visit_id,
+        {_aliased(per_visit)}
         FROM (SELECT *, {event_match} AS event_matches FROM {hits})
-        GROUP BY visitor_id, visit_no
+        GROUP BY visit_id
     )
     WHERE {keep}
 )
 """
-    if dims:
-        sql += f"GROUP BY {', '.join(dim_names)}\n"
-        order_terms = [f"{name} {'ASC' if direction == 'asc' else 'DESC'}" for name, direction in order or []]
-        order_terms += [f"{d} ASC" for d in dim_names]
-        sql += f"ORDER BY {', '.join(order_terms)}\n"
-        if limit is not None:
-            sql += f"LIMIT {params.bind(int(limit), 'UInt64')} OFFSET {params.bind(int(offset), 'UInt64')}\n"
-    return sql, params.values
+    return sql + _group_order_limit(dims, params, order, limit, offset), params.values
+
+
+def _dim_names(dims: list[Dimension]) -> list[str]:
+    return [f"d{i}" for i in range(len(dims))]
+
+
+def _dim_select(dim_sql: list[str]) -> str:
+    return "".join(f"{sql} AS d{i}, " for i, sql in enumerate(dim_sql))
+
+
+def _aliased(columns: dict[str, str]) -> str:
+    return ",\n        ".join(f"{sql} AS {name}" for name, sql in columns.items())
+
+
+def _group_select(dims: list[Dimension], components: list[str]) -> str:
+    group_level = ",\n    ".join(f"{metric_defs.GROUP_LEVEL[name]} AS {name}" for name in components)
+    total = ", count() OVER () AS total_rows" if dims else ""
+    return "".join(f"{d}, " for d in _dim_names(dims)) + group_level + total
+
+
+def _group_order_limit(
+    dims: list[Dimension], params: Params, order: list[tuple[str, str]] | None, limit: int | None, offset: int
+) -> str:
+    if not dims:
+        return ""
+    names = _dim_names(dims)
+    order_terms = [f"{name} {'ASC' if direction == 'asc' else 'DESC'}" for name, direction in order or []]
+    order_terms += [f"{d} ASC" for d in names]
+    sql = f"GROUP BY {', '.join(names)}\nORDER BY {', '.join(order_terms)}\n"
+    if limit is not None:
+        sql += f"LIMIT {params.bind(int(limit), 'UInt64')} OFFSET {params.bind(int(offset), 'UInt64')}\n"
+    return sql
 
 
 def _order_terms(
@@ -208,7 +226,7 @@ def breakdown(
         raise QueryError("pagination: offset must not be negative")
     terms, in_python = _order_terms(order_by, dimensions, metrics)
     sql, params = build_sql(
-        query, dims, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
+        query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
     )
     raw_rows = storage.query_dicts(sql, params)
     if not dims and not raw_rows:
@@ -216,7 +234,7 @@ def breakdown(
 
     total_visitors = None
     if "percentage" in metrics:
-        total_visitors = aggregate_raw(storage, query)["visitors"] if dims else None
+        total_visitors = aggregate_raw(storage, query, ["visitors"])["visitors"] if dims else None
     conversion_bases: dict[tuple, int] | None = None
     single_base: int | None = None
     if "conversion_rate" in metrics:
@@ -224,9 +242,9 @@ def breakdown(
         without_goal = query.with_filters(drop_filters(query.filters, "event:goal"))
         if "event:goal" in dimensions or not dims:
             if "event:goal" in dimensions or has_goal_filter:
-                single_base = aggregate_raw(storage, without_goal)["visitors"]
+                single_base = aggregate_raw(storage, without_goal, ["visitors"])["visitors"]
         elif has_goal_filter:
-            base_sql, base_params = build_sql(without_goal, dims)
+            base_sql, base_params = build_sql(without_goal, dims, metrics=["visitors"])
             conversion_bases = {
                 tuple(row[f"d{i}"] for i in range(len(dims))): int(row["visitors"])
                 for row in storage.query_dicts(base_sql, base_params)
@@ -259,8 +277,8 @@ def breakdown(
     return Result(rows=rows, total_rows=total_rows, dimensions=list(dimensions), metrics=list(metrics))
 
 
-def aggregate_raw(storage: Any, query: StatsQuery) -> dict[str, Any]:
-    """The raw components (visitors, visits, bounces, ...) for the whole query."""
-    sql, params = build_sql(query, [])
+def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:
+    """The raw components (visitors, visits, bounces, ...) ``metrics`` need (all for None), for the whole query."""
+    sql, params = build_sql(query, [], metrics=metrics)
     rows = storage.query_dicts(sql, params)
     return rows[0] if rows else {name: 0 for name in metric_defs.GROUP_LEVEL}

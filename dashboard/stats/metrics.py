@@ -7,6 +7,7 @@ rounded as Plausible rounds them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from dashboard.stats.query import IS_GOAL, QueryError
@@ -33,7 +34,7 @@ VISIT_LEVEL = {
     "l_converted": f"max({IS_GOAL} AND is_match AND counted)",
     "l_visit_pageviews": "any(visit_pageviews)",
     "l_visit_interactions": "any(visit_interactions)",
-    "l_duration_ms": "any(toUnixTimestamp64Milli(visit_end) - toUnixTimestamp64Milli(visit_start))",
+    "l_duration_ms": "any(toUnixTimestamp64Milli(visit_end) - toUnixTimestamp64Milli(visit_first))",
 }
 
 # Per group: the raw components.
@@ -47,6 +48,39 @@ GROUP_LEVEL = {
     "total_revenue": "sum(l_revenue)",
     "converted_visitors": "uniqExactIf(visitor_id, l_converted)",
 }
+
+# Which group-level components each metric is finished from.
+COMPONENTS = {
+    "visitors": ("visitors",),
+    "visits": ("visits",),
+    "pageviews": ("pageviews",),
+    "views_per_visit": ("pageviews", "visits"),
+    "bounce_rate": ("bounces", "visits"),
+    "visit_duration": ("duration_ms", "visits"),
+    "events": ("events",),
+    "percentage": ("visitors",),
+    "conversion_rate": ("converted_visitors", "visitors"),
+    "total_revenue": ("total_revenue",),
+}
+
+
+def components(metrics: list[str] | None) -> list[str]:
+    """The group-level components (keys of ``GROUP_LEVEL``) that ``metrics`` need; all of them for None.
+
+    Visitors and visits are always counted: breakdowns order by them and
+    tell an empty group from a missing one with them.
+    """
+    if metrics is None:
+        return list(GROUP_LEVEL)
+    needed = {"visitors", "visits"}.union(*(COMPONENTS[metric] for metric in metrics))
+    return [name for name in GROUP_LEVEL if name in needed]
+
+
+def visit_level_for(group_components: list[str]) -> dict[str, str]:
+    """The per-visit values (subset of ``VISIT_LEVEL``) the group-level components sum up."""
+    words = set(re.findall(r"\w+", " ".join(GROUP_LEVEL[name] for name in group_components)))
+    return {name: sql for name, sql in VISIT_LEVEL.items() if name == "l_matched" or name in words}
+
 
 # How to sort by a metric in SQL (percentage sorts like visitors; conversion_rate is sorted in Python).
 ORDER_SQL = {

@@ -218,9 +218,9 @@ def _first(column: str) -> str:
     return f"argMinIf({column}, timestamp, counted)"
 
 
-# Visit attributes, computed per hit over its visit with window functions.
+# Visit attributes, aggregated over a visit's hits (``GROUP BY visit_id``).
 VISIT_COLUMNS: dict[str, str] = {
-    "visit_start": "min(timestamp)",
+    "visit_first": "min(timestamp)",
     "visit_end": "max(timestamp)",
     "visit_hits": "countIf(counted)",
     "visit_pageviews": "countIf(event_type = 'pageview')",
@@ -253,7 +253,7 @@ VISIT_COLUMNS: dict[str, str] = {
         )
     },
 }
-ALWAYS_VISIT_COLUMNS = ("visit_start", "visit_end", "visit_hits", "visit_pageviews", "visit_interactions")
+ALWAYS_VISIT_COLUMNS = ("visit_first", "visit_end", "visit_hits", "visit_pageviews", "visit_interactions")
 
 CHANNEL = (
     "multiIf("
@@ -421,29 +421,36 @@ _WORD = re.compile(r"[a-z_]+")
 
 def _needed_columns(fragments: list[str]) -> list[str]:
     words = set(_WORD.findall(" ".join(fragments)))
-    base = {"site_id", "timestamp", "visitor_id", "hit_id", "event_type"}
+    base = {"site_id", "timestamp", "visitor_id", "visit_id", "visit_start", "event_type"}
     return [column for column in COLUMNS if column in base or column in words]
+
+
+def visit_columns_for(fragments: list[str]) -> dict[str, str]:
+    """The visit attributes (name -> aggregate over the visit's hits) that ``fragments`` mention, plus the basics."""
+    words = set(_WORD.findall(" ".join(fragments)))
+    return {name: sql for name, sql in VISIT_COLUMNS.items() if name in ALWAYS_VISIT_COLUMNS or name in words}
 
 
 def hits_relation(query: StatsQuery, params: Params, fragments: list[str]) -> str:
     """Hits of visits that start in the query's range, each with its visit's attributes.
 
     ``fragments`` is the SQL the caller will run over the relation; only the
-    columns and visit attributes it mentions are read and computed.
+    columns and visit attributes it mentions are read and computed.  The
+    attributes come from one ``GROUP BY visit_id``, joined back to the hits.
     """
-    words = set(_WORD.findall(" ".join(fragments)))
-    visit_columns = [name for name in VISIT_COLUMNS if name in ALWAYS_VISIT_COLUMNS or name in words]
-    visit_sql = [VISIT_COLUMNS[name] for name in visit_columns]
-    start = params.bind(query.start, "DateTime64(3, 'UTC')")
-    window_columns = ",\n        ".join(f"{sql} OVER visit AS {name}" for name, sql in zip(visit_columns, visit_sql))
+    visit_columns = visit_columns_for(fragments)
+    per_visit = ",\n            ".join(f"{sql} AS {name}" for name, sql in visit_columns.items())
+    hits = sessionized_hits(query, params, fragments)
+    visits = sessionized_hits(query, params, list(visit_columns.values()))
     return f"""(
-    SELECT * FROM (
-        SELECT *,
-        {window_columns}
-        FROM {sessionized_hits(query, params, fragments + visit_sql)}
-        WINDOW visit AS (PARTITION BY visitor_id, visit_no)
-    )
-    WHERE visit_start >= {start} AND visit_hits > 0
+    SELECT * FROM {hits} AS hits
+    INNER JOIN (
+        SELECT visit_id,
+            {per_visit}
+        FROM {visits}
+        GROUP BY visit_id
+        HAVING visit_hits > 0
+    ) AS visits USING visit_id
 )"""
 
 
@@ -455,24 +462,25 @@ def match_sql(query: StatsQuery, params: Params) -> str:
 
 
 def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) -> str:
-    """Hits in ``[start - timeout, end)`` with their visit number (``visitor_id, visit_no`` name a visit)."""
+    """Every hit of the visits that start in ``[start, end)``; ``visit_id`` names a visit.
+
+    Visits are assigned by the collector at ingest, so this is a plain range
+    read: ``visit_start`` selects the visits (its minmax index skips other
+    days) and ``timestamp >= start - timeout`` lets the primary key skip the
+    days before (a late hit may join a visit up to the timeout before its start).
+    Only the columns ``fragments`` mention are read; ``counted`` says whether
+    a hit is more than a ping.
+    """
     columns = _needed_columns(fragments)
     timeout = timedelta(minutes=query.visit_timeout_minutes)
     site = params.bind(query.site_id, "UInt32")
     low = params.bind(query.start - timeout, "DateTime64(3, 'UTC')")
+    start = params.bind(query.start, "DateTime64(3, 'UTC')")
     end = params.bind(query.end, "DateTime64(3, 'UTC')")
-    timeout_ms = params.bind(int(timeout.total_seconds() * 1000), "Int64")
     return f"""(
-    SELECT *, sum(is_new) OVER (PARTITION BY visitor_id ORDER BY timestamp, hit_id
-                                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS visit_no
-    FROM (
-        SELECT {', '.join(columns)}, {COUNTED} AS counted,
-            toUnixTimestamp64Milli(timestamp) - lagInFrame(toUnixTimestamp64Milli(timestamp), 1, toInt64(0))
-                OVER (PARTITION BY visitor_id ORDER BY timestamp, hit_id ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)
-                > {timeout_ms} AS is_new
-        FROM events
-        WHERE site_id = {site} AND timestamp >= {low} AND timestamp < {end}
-    )
+    SELECT {', '.join(columns)}, {COUNTED} AS counted
+    FROM events
+    WHERE site_id = {site} AND visit_start >= {start} AND visit_start < {end} AND timestamp >= {low}
 )"""
 
 

@@ -6,8 +6,9 @@ site, the IP and the UA), their visits and hits.  ``to_matomo`` turns a hit
 into a Matomo tracking request (backdated with ``cdt``, trusted ``cip`` and
 ``country``).  ``Model`` computes visits and report numbers straight from
 the generated hits, without ClickHouse, following the documented rules: a
-gap over the timeout starts a visit, visits belong to the period they start
-in, bounce = one pageview and no interaction, a visit filter keeps whole
+gap over the timeout starts a visit (over all of a visitor's hits, as the
+collector assigns visits at ingest), visits belong to the period they start
+in with all their hits, bounce = one pageview and no interaction, a visit filter keeps whole
 visits and an event filter keeps matching hits.
 """
 
@@ -311,23 +312,30 @@ class Model:
             series.sort(key=lambda h: h.ts)
 
     def visits(self, site: str, start: datetime, end: datetime) -> list[Visit]:
-        """Visits that start in [start, end), from hits in [start - timeout, end)."""
+        """Visits that start in [start, end), with all their hits (also those after ``end``).
+
+        A visitor's hits are split into visits where the gap to the previous hit
+        is longer than the timeout, over all of their hits, as the collector does
+        at ingest.
+        """
         result = []
         for (hit_site, visitor), series in self.by_visitor.items():
             if hit_site != site:
                 continue
-            current: Visit | None = None
-            previous = None
-            for hit in series:
-                if not start - self.timeout <= hit.ts < end:
-                    continue
-                if previous is None or hit.ts - previous > self.timeout:
-                    current = Visit(site, visitor)
-                    result.append(current)
-                assert current is not None
-                current.hits.append(hit)
-                previous = hit.ts
-        return [v for v in result if start <= v.start < end and v.counted]
+            for visit in self.split(site, visitor, series):
+                if start <= visit.start < end and visit.counted:
+                    result.append(visit)
+        return result
+
+    def split(self, site: str, visitor: tuple, series: list[Hit]) -> list[Visit]:
+        visits: list[Visit] = []
+        previous = None
+        for hit in series:
+            if previous is None or hit.ts - previous > self.timeout:
+                visits.append(Visit(site, visitor))
+            visits[-1].hits.append(hit)
+            previous = hit.ts
+        return visits
 
     def breakdown(
         self, site: str, start: datetime, end: datetime, dims: list[str], filters: list, tz: str
