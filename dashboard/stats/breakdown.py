@@ -13,6 +13,7 @@ from dashboard.stats import metrics as metric_defs
 from dashboard.stats.query import (
     COUNTED,
     INTERACTION,
+    IS_GOAL,
     Dimension,
     Params,
     QueryError,
@@ -53,15 +54,19 @@ def build_sql(
 ) -> tuple[str, dict[str, Any]]:
     """SQL returning one row per group: the dimension values ``d0..`` and the raw components ``metrics`` need.
 
-    Two shapes: with only visit (and time) dimensions and filters that are
-    each all-visit or all-event, one ``GROUP BY visit_id`` straight over the
-    hits (:func:`_visits_sql`); otherwise hits grouped per (dimension values,
-    visit), joined to their visit's attributes only when a filter, dimension
-    or metric needs them.
+    When each filter is all-visit or all-event, one ``GROUP BY visit_id``
+    straight over the hits does it (:func:`_visits_sql` for visit and time
+    dimensions, :func:`_events_sql` when an event dimension is asked for).
+    Otherwise (a filter mixes both kinds, so it is evaluated per hit) hits are
+    grouped per (dimension values, visit), joined to their visit's attributes
+    when a filter, dimension or metric needs them.
     """
     components = metric_defs.components(metrics)
-    if all(dim.scope != "event" for dim in dims) and split_filters(query) is not None:
-        return _visits_sql(query, dims, components, order=order, limit=limit, offset=offset)
+    if split_filters(query) is not None:
+        if any(dim.scope == "event" for dim in dims):
+            return _events_sql(query, dims, components, order=order, limit=limit, offset=offset)
+        share = metrics is not None and "percentage" in metrics
+        return _visits_sql(query, dims, components, share=share, order=order, limit=limit, offset=offset)
     params = Params()
     tz = query.timezone
     dim_sql = [dim.expression(params, tz) for dim in dims]
@@ -96,6 +101,7 @@ def _visits_sql(
     dims: list[Dimension],
     components: list[str],
     *,
+    share: bool = False,
     order: list[tuple[str, str]] | None,
     limit: int | None,
     offset: int,
@@ -104,7 +110,8 @@ def _visits_sql(
 
     One ``GROUP BY visit_id`` over the hits gives every visit's attributes and
     its counts; event filters are folded into those counts, visit filters and
-    dimensions are then evaluated per visit.
+    dimensions are then evaluated per visit.  With ``share``, every row also
+    carries ``all_visitors``, the visitors of the whole query (for percentages).
     """
     params = Params()
     tz = query.timezone
@@ -129,17 +136,105 @@ def _visits_sql(
     if "l_duration_ms" in visit_level:
         per_visit["l_duration_ms"] = "toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))"
     hits = sessionized_hits(query, params, [event_match, *per_visit.values()])
-    keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", "l_matched", *conditions])
-    sql = f"""
-SELECT {_group_select(dims, components)}
-FROM (
-    SELECT {_dim_select(dim_sql)}*
-    FROM (
+    keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", "l_matched", *visit_match])
+    visits = f"""(
         SELECT visit_id,
         {_aliased(per_visit)}
         FROM (SELECT *, {event_match} AS event_matches FROM {hits})
         GROUP BY visit_id
+    )"""
+    group_select = _group_select(dims, components)
+    if dims and share:
+        # The share of all visitors: every kept visit counts, also those the dimension leaves out.
+        visits = f"(SELECT *, uniqExact(visitor_id) OVER () AS all_visitors FROM {visits} WHERE {keep})"
+        group_select += ", any(all_visitors) AS all_visitors"
+    only = " AND ".join(f"({c})" for c in [keep, *conditions])
+    sql = f"""
+SELECT {group_select}
+FROM (
+    SELECT {_dim_select(dim_sql)}*
+    FROM {visits}
+    WHERE {only}
+)
+"""
+    return sql + _group_order_limit(dims, params, order, limit, offset), params.values
+
+
+def _events_sql(
+    query: StatsQuery,
+    dims: list[Dimension],
+    components: list[str],
+    *,
+    order: list[tuple[str, str]] | None,
+    limit: int | None,
+    offset: int,
+) -> tuple[str, dict[str, Any]]:
+    """Breakdowns by event dimensions (with any visit dimensions) when no filter mixes both kinds.
+
+    One ``GROUP BY visit_id``: per visit, its attributes, and a map from the
+    event dimensions' values (of the counted hits that match the event
+    filters) to the hit counts; ``ARRAY JOIN`` then gives one row per visit
+    and value, grouped like the general path's (dimension values, visit) rows.
+    """
+    params = Params()
+    tz = query.timezone
+    split = split_filters(query)
+    assert split is not None
+    visit_filters, event_filters = split
+    event_match = " AND ".join(render_filter(f, params, tz) for f in event_filters) or "1"
+    visit_match = [render_filter(f, params, tz) for f in visit_filters]
+    event_dims = [dim for dim in dims if dim.scope == "event"]
+    key_parts = [dim.expression(params, tz) for dim in event_dims]
+    key = key_parts[0] if len(key_parts) == 1 else f"tuple({', '.join(key_parts)})"
+    hit_condition = " AND ".join(
+        f"({c})" for c in [COUNTED, event_match, *(dim.condition(params, tz) for dim in event_dims if dim.only)]
     )
+    # Per (visit, value): l_events counts every matching hit, so no value sums to all zeros (sumMap drops those).
+    per_hit = {"l_events": "toUInt64(1)"}
+    if "pageviews" in components:
+        per_hit["l_pageviews"] = "toUInt64(event_type = 'pageview')"
+    if "total_revenue" in components:
+        per_hit["l_revenue"] = f"if({IS_GOAL}, revenue, 0.0)"
+    if "converted_visitors" in components:
+        per_hit["l_converted"] = f"toUInt64({IS_GOAL})"
+    dim_sql: list[str] = []
+    visit_conditions = list(visit_match)
+    event_index = 0
+    for dim in dims:
+        if dim.scope == "event":
+            event_index += 1
+            dim_sql.append("hit_key" if len(event_dims) == 1 else f"tupleElement(hit_key, {event_index})")
+        else:
+            dim_sql.append(dim.expression(params, tz))
+            if dim.only:
+                visit_conditions.append(dim.condition(params, tz))
+    hit_map = "sumMapIf([{}], {}, {})".format(
+        key, ", ".join(f"[{sql}]" for sql in per_hit.values()), hit_condition
+    )
+    per_visit = {
+        "visitor_id": "any(visitor_id)",
+        "visit_start": "any(visit_start)",
+        **visit_columns_for(dim_sql + visit_conditions),
+        "hit_map": hit_map,
+    }
+    hits = sessionized_hits(query, params, list(per_visit.values()))
+    array_join = ", ".join(
+        ["hit_map.1 AS hit_key", *(f"hit_map.{i + 2} AS {name}" for i, name in enumerate(per_hit))]
+    )
+    keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", *visit_conditions])
+    sql = f"""
+SELECT {_group_select(dims, components)}
+FROM (
+    SELECT {_dim_select(dim_sql)}visitor_id, {', '.join(per_hit)},
+        visit_pageviews AS l_visit_pageviews, visit_interactions AS l_visit_interactions,
+        toUnixTimestamp64Milli(visit_end) - toUnixTimestamp64Milli(visit_first) AS l_duration_ms
+    FROM (
+        SELECT visit_id,
+        {_aliased(per_visit)}
+        FROM {hits}
+        GROUP BY visit_id
+    )
+    ARRAY JOIN {array_join}
     WHERE {keep}
 )
 """
@@ -234,7 +329,10 @@ def breakdown(
 
     total_visitors = None
     if "percentage" in metrics:
-        total_visitors = aggregate_raw(storage, query, ["visitors"])["visitors"] if dims else None
+        if dims and raw_rows and "all_visitors" in raw_rows[0]:
+            total_visitors = int(raw_rows[0]["all_visitors"])
+        elif dims:
+            total_visitors = aggregate_raw(storage, query, ["visitors"])["visitors"]
     conversion_bases: dict[tuple, int] | None = None
     single_base: int | None = None
     if "conversion_rate" in metrics:

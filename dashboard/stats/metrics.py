@@ -46,7 +46,7 @@ GROUP_LEVEL = {
     "bounces": "countIf(l_visit_pageviews = 1 AND l_visit_interactions = 0)",
     "duration_ms": "sum(l_duration_ms)",
     "total_revenue": "sum(l_revenue)",
-    "converted_visitors": "uniqExactIf(visitor_id, l_converted)",
+    "converted_visitors": "uniqExactIf(visitor_id, l_converted > 0)",
 }
 
 # Which group-level components each metric is finished from.
