@@ -5,7 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.stats.breakdown import Result, breakdown
-from dashboard.stats.query import PROPS_PREFIX, COUNTED, Params, StatsQuery, hits_relation, match_sql
+from dashboard.stats.query import (
+    COUNTED,
+    PROPS_PREFIX,
+    Params,
+    StatsQuery,
+    dimension,
+    filter_dimensions,
+    hits_relation,
+    match_sql,
+    sessionized_hits,
+)
 
 EVENT_METRICS = ["visitors", "events"]
 GOAL_METRICS = ["visitors", "events", "conversion_rate", "total_revenue"]
@@ -30,7 +40,10 @@ def property_keys(storage: Any, query: StatsQuery, *, limit: int = 50) -> list[s
     """The property keys custom events carry in the period, most used first."""
     params = Params()
     match = match_sql(query, params)
-    relation = hits_relation(query, params, ["props", match, COUNTED])
+    scopes = {dimension(name, for_filter=True).scope for name in filter_dimensions(query.filters)}
+    # Visit attributes are only joined to the hits when a filter asks about the visit.
+    relate = hits_relation if "visit" in scopes else sessionized_hits
+    relation = relate(query, params, ["props", match, COUNTED])
     sql = f"""
 SELECT key, count() AS hits
 FROM (SELECT arrayJoin(mapKeys(props)) AS key FROM (SELECT *, {match} AS is_match FROM {relation})

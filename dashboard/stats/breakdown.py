@@ -380,3 +380,4 @@ def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = N
     sql, params = build_sql(query, [], metrics=metrics)
     rows = storage.query_dicts(sql, params)
     return rows[0] if rows else {name: 0 for name in metric_defs.GROUP_LEVEL}
+
