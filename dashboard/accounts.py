@@ -163,6 +163,80 @@ class Accounts:
         rows = self.db.fetchall("SELECT site_id FROM site_roles WHERE user_id = ?", [user.id])
         return {row["site_id"] for row in rows}
 
+    # Managing users (the users page)
+    def find_user(self, email: str) -> User | None:
+        row = self.db.fetchone("SELECT id, email, is_admin FROM users WHERE email = ?", [email.strip()])
+        return User(row["id"], row["email"], bool(row["is_admin"])) if row else None
+
+    def count_admins(self) -> int:
+        row = self.db.fetchone("SELECT count(*) AS n FROM users WHERE is_admin = 1")
+        return int(row["n"]) if row else 0
+
+    def site_roles(self, user_id: int) -> dict[int, str]:
+        """``{site_id: role}`` for one user."""
+        rows = self.db.fetchall("SELECT site_id, role FROM site_roles WHERE user_id = ?", [user_id])
+        return {int(row["site_id"]): str(row["role"]) for row in rows}
+
+    def all_site_roles(self) -> dict[int, dict[int, str]]:
+        """``{user_id: {site_id: role}}`` for every user with a role."""
+        roles: dict[int, dict[int, str]] = {}
+        for row in self.db.fetchall("SELECT user_id, site_id, role FROM site_roles ORDER BY site_id"):
+            roles.setdefault(int(row["user_id"]), {})[int(row["site_id"])] = str(row["role"])
+        return roles
+
+    def site_members(self, site_id: int) -> list[tuple[User, str]]:
+        """The users with a role on one site (administrators see every site and are not listed)."""
+        rows = self.db.fetchall(
+            "SELECT u.id, u.email, u.is_admin, r.role FROM site_roles r JOIN users u ON u.id = r.user_id "
+            "WHERE r.site_id = ? ORDER BY u.email",
+            [site_id],
+        )
+        return [(User(row["id"], row["email"], bool(row["is_admin"])), str(row["role"])) for row in rows]
+
+    def update_user(self, user_id: int, *, is_admin: bool, roles: dict[int, str]) -> None:
+        """Set the admin flag and replace the site roles, in one transaction.
+
+        The last administrator cannot lose the flag: someone must be able to manage users.
+        """
+        for role in roles.values():
+            if role not in ("viewer", "admin"):
+                raise AccountError("role: must be viewer or admin")
+        with self.db.transaction() as connection:
+            row = connection.execute("SELECT is_admin FROM users WHERE id = ?", [user_id]).fetchone()
+            if row is None:
+                raise AccountError("user: no such user")
+            if row["is_admin"] and not is_admin:
+                admins = connection.execute("SELECT count(*) FROM users WHERE is_admin = 1").fetchone()[0]
+                if admins <= 1:
+                    raise AccountError("is_admin: the last administrator must stay an administrator")
+            connection.execute("UPDATE users SET is_admin = ? WHERE id = ?", [int(is_admin), user_id])
+            connection.execute("DELETE FROM site_roles WHERE user_id = ?", [user_id])
+            connection.executemany(
+                "INSERT INTO site_roles (user_id, site_id, role) VALUES (?, ?, ?)",
+                [(user_id, site_id, role) for site_id, role in sorted(roles.items())],
+            )
+
+    def delete_user(self, user_id: int) -> None:
+        """Delete a user with their roles and API tokens; never the last administrator."""
+        with self.db.transaction() as connection:
+            row = connection.execute("SELECT is_admin FROM users WHERE id = ?", [user_id]).fetchone()
+            if row is None:
+                return
+            if row["is_admin"]:
+                admins = connection.execute("SELECT count(*) FROM users WHERE is_admin = 1").fetchone()[0]
+                if admins <= 1:
+                    raise AccountError("user: the last administrator cannot be deleted")
+            connection.execute("DELETE FROM users WHERE id = ?", [user_id])
+
+    def check_password(self, user_id: int, password: str) -> bool:
+        row = self.db.fetchone("SELECT password_hash FROM users WHERE id = ?", [user_id])
+        if row is None:
+            return False
+        try:
+            return _hasher.verify(row["password_hash"], password)
+        except (VerificationError, InvalidHashError):
+            return False
+
     # API tokens
     def create_api_token(self, user_id: int, name: str = "API") -> str:
         token = "ff_" + secrets.token_urlsafe(32)

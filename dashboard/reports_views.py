@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import countries, csv_export, svg_chart
+from dashboard import countries, csv_export, goals, svg_chart
 from dashboard.report_catalog import (
     CARDS,
     METRIC_LABELS,
@@ -79,6 +79,7 @@ class View:
     previous_query: StatsQuery
     items: list[tuple[str, str]]  # the query string, as given
     errors: list[str] = field(default_factory=list)
+    goals: list[goals.Goal] = field(default_factory=list)  # the site's named goals
 
     def url(self, path: str = "", *, drop: tuple[str, ...] = (), **changes: str | None) -> str:
         """This view's URL with some parameters changed (None removes one)."""
@@ -87,9 +88,9 @@ class View:
         query = urlencode(items)
         return f"{self.base}{path}" + (f"?{query}" if query else "")
 
-    def with_filter(self, dimension: str, value: str, path: str = "") -> str:
+    def with_filter(self, dimension: str, value: str, path: str = "", operator: str = "is") -> str:
         kept = [(k, v) for k, v in self.items if not (k == "f" and _same_dimension_is(v, dimension)) and k != "page"]
-        return f"{self.base}{path}?" + urlencode([*kept, ("f", f"{dimension},is,{value}")])
+        return f"{self.base}{path}?" + urlencode([*kept, ("f", f"{dimension},{operator},{value}")])
 
     def without_filter(self, index: int) -> str:
         count = -1
@@ -177,7 +178,7 @@ def view_of(request: Request) -> View:
     query = StatsQuery.for_period(site.id, period, tuple(parsed), visit_timeout_minutes=timeout)
     previous_query = StatsQuery.for_period(site.id, previous, tuple(parsed), visit_timeout_minutes=timeout)
     return View(site, base, shared, period, previous, shown, query, previous_query, list(params.multi_items()),
-                errors + filter_errors)
+                errors + filter_errors, goals.store_of(services_of(request)).list(site.id))
 
 
 # Turning report rows into what a table shows -----------------------------------------------------
@@ -219,16 +220,25 @@ def table_for(view: View, report: Report, result: Any, path: str = "") -> Table:
     rows = []
     for row in result.rows:
         value = row["value"]
+        dimension, operator, filter_value = row.get("filter") or (report.dimension, "is", value)
         rows.append({
             "value": value,
-            "label": display_label(report, value),
+            "label": display_label(report, row.get("label") or value),
             "flag": value if report.dimension == "visit:country" else "",
-            "href": view.with_filter(report.dimension, value, path),
+            "filter": (dimension, operator, filter_value),
+            "href": view.with_filter(dimension, filter_value, path, operator),
             "cells": [(m, format_metric(m, row.get(m))) for m in metrics],
             "bar": round(100 * float(row.get(bar_metric) or 0) / top, 1),
         })
     columns = [(m, SHORT_METRIC_LABELS.get(m, m)) for m in metrics]
     return Table(report, columns, rows, result.total_rows, bar_metric)
+
+
+def run_report(storage: Any, view: View, report: Report, limit: int, offset: int) -> Any:
+    """A report's rows; goals carry their names (``label``) and page goals are added."""
+    if report.name == "goals":
+        return goals.goals_report(storage, view.query, view.goals, limit=limit, offset=offset)
+    return report.run(storage, view.query, limit, offset)
 
 
 def report_for(name: str, key: str = "") -> Report:
@@ -318,7 +328,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         if chosen not in dict(tabs):
             chosen = tabs[0][0]
         report = REPORTS[chosen]
-        result = report.run(storage, view.query, CARD_ROWS, 0)
+        result = run_report(storage, view, report, CARD_ROWS, 0)
         cards.append({
             "id": card_id,
             "title": title,
@@ -366,10 +376,17 @@ def _period_links(view: View) -> list[tuple[str, str, bool]]:
 
 def _filter_chips(view: View) -> list[dict[str, str]]:
     chips = []
+    goal_names = goals.labels(view.goals)
+    page_goals = {goal.page_regex: goal.name for goal in view.goals if goal.match_type == "page"}
     for index, (dimension, operator, value) in enumerate(view.filters):
         shown = countries.name(value) if dimension == "visit:country" else value
+        text = f"{dimension_label(dimension)} {OPERATOR_LABELS.get(operator, operator)} {shown}"
+        if dimension == "event:goal" and value in goal_names:
+            text = f"Goal {OPERATOR_LABELS.get(operator, operator)} {goal_names[value]}"
+        elif (dimension, operator) == ("event:page", "matches") and value in page_goals:
+            text = f"Goal is {page_goals[value]}"
         chips.append({
-            "text": f"{dimension_label(dimension)} {OPERATOR_LABELS.get(operator, operator)} {shown}",
+            "text": text,
             "remove": view.without_filter(index),
         })
     return chips
@@ -403,11 +420,13 @@ async def full_report(request: Request) -> Response:
     except ValueError:
         page_number = 1
     storage = services_of(request).storage
-    result = await run_in_threadpool(report.run, storage, view.query, REPORT_PAGE_ROWS, (page_number - 1) * REPORT_PAGE_ROWS)
+    result = await run_in_threadpool(run_report, storage, view, report, REPORT_PAGE_ROWS,
+                                     (page_number - 1) * REPORT_PAGE_ROWS)
     table = table_for(view, report, result, f"/reports/{report.name}")
     # A click in a full report filters the dashboard, not only this report.
     for row in table.rows:
-        row["href"] = view.with_filter(report.dimension, row["value"])
+        dimension, operator, value = row["filter"]
+        row["href"] = view.with_filter(dimension, value, operator=operator)
     pages = (result.total_rows + REPORT_PAGE_ROWS - 1) // REPORT_PAGE_ROWS
     return render(
         request,
@@ -465,9 +484,11 @@ def build_csv(request: Request, view: View, name: str) -> str:
             [[m, d["value"], d["previous"], d["change"] if d["change"] is not None else ""] for m, d in kpis.items()],
         )
     report = report_for(name, request.query_params.get("key", ""))
-    result = report.run(storage, view.query, CSV_MAX_ROWS, 0)
+    result = run_report(storage, view, report, CSV_MAX_ROWS, 0)
     header = [report.column, *result.metrics]
-    return csv_export.to_csv(header, [[row["value"], *[row.get(m) for m in result.metrics]] for row in result.rows])
+    # Goals show their names (``label``); every other report its values.
+    return csv_export.to_csv(header, [[row.get("label") or row["value"], *[row.get(m) for m in result.metrics]]
+                                      for row in result.rows])
 
 
 @page

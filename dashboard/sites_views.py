@@ -9,7 +9,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from dashboard import privacy_policy
+from dashboard import goals, privacy_policy
 from dashboard.web import (
     HttpError,
     accounts_of,
@@ -107,10 +107,18 @@ async def site_new(request: Request) -> Response:
 
 
 def _settings_page(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str],
-                   status: int = 200, saved: bool = False, new_share: str = "") -> Response:
+                   status: int = 200, saved: bool = False, new_share: str = "", **extra: Any) -> Response:
     user = require_user(request)
     base = collector_url(request)
     accounts = accounts_of(request)
+    # The site's viewers (users_views) and named goals (goals_views) are parts of this page.
+    extra.setdefault("members", accounts.site_members(site.id))
+    extra.setdefault("member_email", "")
+    extra.setdefault("member_error", "")
+    extra.setdefault("goals", goals.store_of(services_of(request)).list(site.id))
+    extra.setdefault("goal_values", goals.empty_values())
+    extra.setdefault("goal_errors", {})
+    extra.setdefault("goal_edit", None)
     return render(
         request,
         "site_form.html",
@@ -127,6 +135,8 @@ def _settings_page(request: Request, site: Site, values: dict[str, Any], errors:
         share_links=accounts.list_share_links(site.id),
         new_share=new_share,
         share_base=base.rstrip("/") + "/share/",
+        goal_match_types=goals.MATCH_TYPES,
+        **extra,
     )
 
 
