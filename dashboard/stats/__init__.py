@@ -21,7 +21,8 @@ Modules:
   Period names: day/today, yesterday, 7d, 30d, month, last_month, 12mo, year, all, custom.
 - ``query``: ``Filter(dimension, operator, values)``, ``And``, ``Or``, ``Not``; ``parse_filters(json)`` /
   ``filter_to_json``; ``StatsQuery``; the dimension registry ``DIMENSIONS`` (+ ``event:props:KEY``, ``time``);
-  ``hits_relation`` (the one sessionization) and ``render_filter`` (the one where-clause builder).
+  ``sessionized_hits`` (the hits of the visits that start in the range), ``hits_relation`` (hits with
+  their visit's attributes, for filters that mix visit and event dimensions) and ``render_filter`` (the one where-clause builder).
   Operators: is, is_not, contains, contains_not (case-insensitive substring), matches, matches_not (regex).
 - ``breakdown.breakdown(storage, query, dimensions, metrics, *, order_by=None, limit=10000, offset=0) -> Result``:
   the engine; ``Result.rows`` are ``{"dimensions": [...], "value": <first dim>, "<metric>": n, ...}``.
@@ -45,8 +46,9 @@ Modules:
 Metrics (``metrics.METRICS``): visitors, visits, pageviews, views_per_visit, bounce_rate (integer %),
 visit_duration (integer seconds), events, percentage (share of all visitors), conversion_rate, total_revenue.
 
-Semantics, in short (details in ``query``): visits are computed at query time (a gap longer than the
-visit timeout starts a new one) and belong to the period in which they start; a visit filter keeps
+Semantics, in short (details in ``query``): visits are assigned at ingest (``visit_id``/``visit_start`` on
+every hit; a gap longer than the visit timeout starts a new one) and belong, with all their hits, to the
+period in which they start; each report groups hits by ``visit_id`` once; a visit filter keeps
 whole visits; an event filter keeps the visits with a matching hit for visit metrics, and only the
 matching hits for pageviews/events/revenue.  All values are bound as server-side parameters.
 """

@@ -4,14 +4,17 @@ A :class:`StatsQuery` names a site, a half-open UTC range and filters.  The
 builder turns it into SQL over the ``events`` table, with every value bound
 as a ClickHouse server-side parameter (``{p0:String}``), never pasted in.
 
-Visits are not stored; :func:`hits_relation` computes them at query time.
-Per (site, visitor) the hits are ordered by time and a new visit starts when
-the gap to the previous hit is longer than the visit timeout.  Hits are read
-from ``[start - timeout, end)`` so a visit that began before the period is
-recognised, and only visits that *start* in ``[start, end)`` are kept.  A
-visit made only of ``ping``/``engagement`` hits is no visit.  Every hit row
-then carries its visit's attributes (start, end, pageviews, entry page,
-source, device, ...), computed once with window functions.
+Visits are assigned by the collector at ingest: every hit carries its
+``visit_id`` (a new visit starts when the visitor's previous hit is more than
+the visit timeout older) and ``visit_start`` (the visit's first hit).  A visit
+belongs to the period in which it starts, with all its hits, also those after
+the period's end, so every hit counts in exactly one period.
+:func:`sessionized_hits` reads the hits of the visits that start in
+``[start, end)``; reports group them by ``visit_id`` once per query (a visit
+made only of ``ping``/``engagement`` hits is no visit).  A visit's source,
+UTM, country and device are its first counted hit's; its entry and exit pages
+its first and last pageview; its duration is last hit minus first hit, pings
+included; a bounce is one pageview and no interaction event.
 
 Filters (Plausible semantics):
 - a *visit* dimension (``visit:*``) is constant over a visit, so it keeps or
