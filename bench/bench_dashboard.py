@@ -4,9 +4,11 @@ Generates ~1M events for one site straight into a temporary chdb data
 directory (batched inserts in ``collector.rows.COLUMNS`` order, not over
 HTTP), then runs every report the dashboard shows for a 30-day view and
 prints the time of each, the total, and the ratio against a baseline (a plain
-``count()`` over the same rows) measured in the same run.
+``count()`` over the same rows) measured in the same run; then the same load
+with the visit-level reports (chart, entry/exit pages, sources, audience)
+answered together by ``breakdown.breakdowns`` from one scan.
 
-    python bench/bench_dashboard.py [--events 1000000] [--repeat 2]
+    python bench/bench_dashboard.py [--events 1000000] [--repeat 2] [--data-dir DIR]
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from collector.rows import COLUMNS  # noqa: E402
 from dashboard.stats import actions, aggregate, audience, drops, pages, periods, realtime, sources, timeseries  # noqa: E402
+from dashboard.stats.breakdown import Request, breakdowns  # noqa: E402
 from dashboard.stats.query import StatsQuery  # noqa: E402
 from footfall.storage import migrations  # noqa: E402
 from footfall.storage.clickhouse import Storage  # noqa: E402
@@ -158,6 +161,53 @@ def dashboard_reports(storage: Storage, period: periods.Period, previous: period
     }
 
 
+SOURCE_REPORTS = ("sources", "search_engines", "social_networks", "utm_sources", "utm_mediums", "utm_campaigns",
+                  "utm_terms", "utm_contents")
+AUDIENCE_REPORTS = ("countries", "browsers", "operating_systems", "devices", "screen_sizes", "languages")
+
+
+def shared_dashboard(storage: Storage, period: periods.Period, previous: periods.Period, now: datetime):
+    """The same reports, the visit-level ones (chart, entry/exit pages, sources, audience) from one scan."""
+    query = StatsQuery.for_period(1, period)
+    before = StatsQuery.for_period(1, previous)
+    visit_reports = [
+        Request((f"time:{period.interval}",), tuple(timeseries.DEFAULT_METRICS), limit=None),
+        Request(("visit:entry_page",), tuple(pages.ENTRY_METRICS), limit=10),
+        Request(("visit:exit_page",), ("visitors", "visits"), limit=10),
+        *(Request((sources.REPORTS[name],), tuple(sources.SOURCE_METRICS), limit=10) for name in SOURCE_REPORTS),
+        *(Request((audience.REPORTS[name],), tuple(audience.AUDIENCE_METRICS), limit=10) for name in AUDIENCE_REPORTS),
+    ]
+    return {
+        "kpis + comparison": lambda: aggregate.compare(storage, query, before),
+        f"{len(visit_reports)} visit reports, shared": lambda: breakdowns(storage, query, visit_reports),
+        "top pages": lambda: pages.top_pages(storage, query),
+        "page titles": lambda: pages.page_titles(storage, query),
+        "custom events": lambda: actions.custom_events(storage, query),
+        "goals": lambda: actions.goals(storage, query),
+        "search terms": lambda: actions.search_terms(storage, query),
+        "outlinks": lambda: actions.outlinks(storage, query),
+        "downloads": lambda: actions.downloads(storage, query),
+        "realtime": lambda: realtime.realtime(storage, 1, now=now),
+        "dropped hits": lambda: drops.dropped_hits(storage, 1, period.start_utc, period.end_utc),
+    }
+
+
+def time_load(reports: dict, repeat: int) -> tuple[dict[str, float], list[float]]:
+    """The best time of each report over ``repeat`` full loads, and each load's total."""
+    best: dict[str, float] = {}
+    totals = []
+    for _ in range(repeat):
+        total = 0.0
+        for name, report in reports.items():
+            began = time.perf_counter()
+            report()
+            took = time.perf_counter() - began
+            total += took
+            best[name] = min(best.get(name, took), took)
+        totals.append(total)
+    return best, totals
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
@@ -188,21 +238,17 @@ def main() -> None:
         baseline = time.perf_counter() - began
         print(f"events in the 30-day view: {in_period:,}; baseline count()+uniqExact: {baseline * 1000:.0f} ms\n")
 
-        best: dict[str, float] = {}
-        totals = []
-        for _ in range(args.repeat):
-            total = 0.0
-            for name, report in dashboard_reports(storage, period, previous, today).items():
-                began = time.perf_counter()
-                report()
-                took = time.perf_counter() - began
-                total += took
-                best[name] = min(best.get(name, took), took)
-            totals.append(total)
-        for name, took in best.items():
-            print(f"  {name:28s} {took * 1000:8.0f} ms   {took / baseline:6.1f}x baseline")
-        print(f"\nfull dashboard load ({len(best)} reports, sequential): best {min(totals):.2f} s, "
-              f"runs {', '.join(f'{t:.2f}' for t in totals)} s; {min(totals) / baseline:.0f}x baseline")
+        for title, reports in (
+            ("one query per report", dashboard_reports(storage, period, previous, today)),
+            ("visit-level reports shared (breakdown.breakdowns)", shared_dashboard(storage, period, previous, today)),
+        ):
+            best, totals = time_load(reports, args.repeat)
+            print(f"{title}:")
+            for name, took in best.items():
+                print(f"  {name:34s} {took * 1000:8.0f} ms   {took / baseline:6.1f}x baseline")
+            print(f"full dashboard load ({len(dashboard_reports(storage, period, previous, today))} reports, sequential): "
+                  f"best {min(totals):.2f} s, runs {', '.join(f'{t:.2f}' for t in totals)} s; "
+                  f"{min(totals) / baseline:.0f}x baseline\n")
         kpis = aggregate.aggregate(storage, StatsQuery.for_period(1, period))
         print(f"KPIs: {kpis}")
         storage.close()

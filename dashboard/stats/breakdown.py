@@ -62,7 +62,10 @@ def build_sql(
     when a filter, dimension or metric needs them.
     """
     components = metric_defs.components(metrics)
-    if split_filters(query) is not None:
+    split = split_filters(query)
+    if split is not None:
+        if dims and all(dim.scope == "event" for dim in dims) and not split[0] and set(components) <= set(HIT_LEVEL):
+            return _hits_sql(query, dims, components, order=order, limit=limit, offset=offset)
         if any(dim.scope == "event" for dim in dims):
             return _events_sql(query, dims, components, order=order, limit=limit, offset=offset)
         share = metrics is not None and "percentage" in metrics
@@ -96,6 +99,48 @@ FROM (
     return sql + _group_order_limit(dims, params, order, limit, offset), params.values
 
 
+def _visits_relation(
+    query: StatsQuery, params: Params, dims: list[Dimension], components: list[str]
+) -> tuple[str, str, list[str]]:
+    """One row per visit that starts in the query's range: ``(relation, keep, dimension SQL)``.
+
+    One ``GROUP BY visit_id`` over the hits gives every visit's attributes and
+    the counts ``components`` need, with the event filters folded into them;
+    ``keep`` is the condition for the visits the filters keep (visit filters
+    are evaluated per visit).
+    """
+    tz = query.timezone
+    split = split_filters(query)
+    assert split is not None
+    visit_filters, event_filters = split
+    event_match = " AND ".join(render_filter(f, params, tz) for f in event_filters) or "1"
+    visit_match = [render_filter(f, params, tz) for f in visit_filters]
+    dim_sql = [dim.expression(params, tz) for dim in dims]
+    conditions = [dim.condition(params, tz) for dim in dims if dim.only]
+    visit_level = metric_defs.visit_level_for(components)
+    per_visit = {
+        "visitor_id": "any(visitor_id)",
+        "visit_start": "any(visit_start)",
+        **visit_columns_for(dim_sql + conditions + visit_match),
+        **{name: sql.replace("is_match", "event_matches") for name, sql in visit_level.items()
+           if name not in ("l_visit_pageviews", "l_visit_interactions", "l_duration_ms")},
+    }
+    if "l_visit_pageviews" in visit_level:
+        per_visit["l_visit_pageviews"] = "countIf(event_type = 'pageview')"
+        per_visit["l_visit_interactions"] = f"countIf({INTERACTION})"
+    if "l_duration_ms" in visit_level:
+        per_visit["l_duration_ms"] = "toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))"
+    hits = sessionized_hits(query, params, [event_match, *per_visit.values()])
+    keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", "l_matched", *visit_match])
+    relation = f"""(
+        SELECT visit_id,
+        {_aliased(per_visit)}
+        FROM (SELECT *, {event_match} AS event_matches FROM {hits})
+        GROUP BY visit_id
+    )"""
+    return relation, keep, dim_sql
+
+
 def _visits_sql(
     query: StatsQuery,
     dims: list[Dimension],
@@ -108,41 +153,13 @@ def _visits_sql(
 ) -> tuple[str, dict[str, Any]]:
     """The same result as the general path, faster, when only visit dimensions and unmixed filters are used.
 
-    One ``GROUP BY visit_id`` over the hits gives every visit's attributes and
-    its counts; event filters are folded into those counts, visit filters and
-    dimensions are then evaluated per visit.  With ``share``, every row also
-    carries ``all_visitors``, the visitors of the whole query (for percentages).
+    Visits come from :func:`_visits_relation`; dimensions are evaluated per
+    visit.  With ``share``, every row also carries ``all_visitors``, the
+    visitors of the whole query (for percentages).
     """
     params = Params()
-    tz = query.timezone
-    split = split_filters(query)
-    assert split is not None
-    visit_filters, event_filters = split
-    event_match = " AND ".join(render_filter(f, params, tz) for f in event_filters) or "1"
-    visit_match = [render_filter(f, params, tz) for f in visit_filters]
-    dim_sql = [dim.expression(params, tz) for dim in dims]
-    conditions = [dim.condition(params, tz) for dim in dims if dim.only] + visit_match
-    visit_level = metric_defs.visit_level_for(components)
-    per_visit = {
-        "visitor_id": "any(visitor_id)",
-        "visit_start": "any(visit_start)",
-        **visit_columns_for(dim_sql + conditions),
-        **{name: sql.replace("is_match", "event_matches") for name, sql in visit_level.items()
-           if name not in ("l_visit_pageviews", "l_visit_interactions", "l_duration_ms")},
-    }
-    if "l_visit_pageviews" in visit_level:
-        per_visit["l_visit_pageviews"] = "countIf(event_type = 'pageview')"
-        per_visit["l_visit_interactions"] = f"countIf({INTERACTION})"
-    if "l_duration_ms" in visit_level:
-        per_visit["l_duration_ms"] = "toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))"
-    hits = sessionized_hits(query, params, [event_match, *per_visit.values()])
-    keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", "l_matched", *visit_match])
-    visits = f"""(
-        SELECT visit_id,
-        {_aliased(per_visit)}
-        FROM (SELECT *, {event_match} AS event_matches FROM {hits})
-        GROUP BY visit_id
-    )"""
+    visits, keep, dim_sql = _visits_relation(query, params, dims, components)
+    conditions = [dim.condition(params, query.timezone) for dim in dims if dim.only]
     group_select = _group_select(dims, components)
     if dims and share:
         # The share of all visitors: every kept visit counts, also those the dimension leaves out.
@@ -156,6 +173,43 @@ FROM (
     FROM {visits}
     WHERE {only}
 )
+"""
+    return sql + _group_order_limit(dims, params, order, limit, offset), params.values
+
+
+# Group-level components counted straight from the matching hits (no visit attribute needed).
+HIT_LEVEL = {
+    "visitors": "uniqExact(visitor_id)",
+    "visits": "uniqExact(visit_id)",
+    "pageviews": "countIf(event_type = 'pageview')",
+    "events": "count()",
+    "total_revenue": f"sumIf(revenue, {IS_GOAL})",
+    "converted_visitors": f"uniqExactIf(visitor_id, {IS_GOAL})",
+}
+
+
+def _hits_sql(
+    query: StatsQuery,
+    dims: list[Dimension],
+    components: list[str],
+    *,
+    order: list[tuple[str, str]] | None,
+    limit: int | None,
+    offset: int,
+) -> tuple[str, dict[str, Any]]:
+    """Event dimensions only, event filters only, no bounce rate or duration: one GROUP BY over the matching hits."""
+    params = Params()
+    tz = query.timezone
+    event_match = [render_filter(f, params, tz) for f in query.filters]
+    dim_sql = [dim.expression(params, tz) for dim in dims]
+    conditions = [COUNTED, *event_match, *(dim.condition(params, tz) for dim in dims if dim.only)]
+    counts = {name: HIT_LEVEL[name] for name in components}
+    hits = sessionized_hits(query, params, dim_sql + conditions + list(counts.values()))
+    total = ", count() OVER () AS total_rows"
+    sql = f"""
+SELECT {_dim_select(dim_sql)}{', '.join(f'{sql} AS {name}' for name, sql in counts.items())}{total}
+FROM {hits}
+WHERE {' AND '.join(f'({c})' for c in conditions)}
 """
     return sql + _group_order_limit(dims, params, order, limit, offset), params.values
 
@@ -373,6 +427,134 @@ def breakdown(
         if limit is not None:
             rows = rows[offset : offset + limit]
     return Result(rows=rows, total_rows=total_rows, dimensions=list(dimensions), metrics=list(metrics))
+
+
+@dataclass(frozen=True)
+class Request:
+    """One breakdown of a batch (see :func:`breakdowns`): dimensions, metrics and the page of rows."""
+
+    dimensions: tuple[str, ...]
+    metrics: tuple[str, ...]
+    limit: int | None = DEFAULT_LIMIT
+    offset: int = 0
+
+
+def breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result]:
+    """Several breakdowns of one query, each as :func:`breakdown` (in its default order) gives it.
+
+    The ones that only need visits (no dimension, or one visit or time
+    dimension, no conversion rate) under filters that do not mix visit and
+    event dimensions come from one scan: one ``GROUP BY visit_id``, then
+    ``GROUPING SETS``, one set per dimension; every group comes back and is
+    ordered and paged here.  A dashboard that shows KPIs, a chart, sources,
+    countries and devices for a period reads its visits once.  The other
+    requests run one by one.
+    """
+    results: list[Result | None] = [None] * len(requests)
+    shared = [i for i, request in enumerate(requests) if _shareable(query, request)]
+    if len(shared) > 1 and any(requests[i].dimensions for i in shared):
+        for i, result in zip(shared, _shared_breakdowns(storage, query, [requests[i] for i in shared])):
+            results[i] = result
+    for i, request in enumerate(requests):
+        if results[i] is None:
+            results[i] = breakdown(storage, query, list(request.dimensions), list(request.metrics),
+                                   limit=request.limit, offset=request.offset)
+    return [result for result in results if result is not None]
+
+
+def _shareable(query: StatsQuery, request: Request) -> bool:
+    metric_defs.check(list(request.metrics))
+    if len(request.dimensions) > 1 or "conversion_rate" in request.metrics or split_filters(query) is None:
+        return False
+    if request.limit is not None and not 0 < request.limit <= MAX_LIMIT or request.offset < 0:
+        raise QueryError(f"pagination: limit must be between 1 and {MAX_LIMIT}")
+    if not request.dimensions:
+        return True
+    dim = dimension(request.dimensions[0], interval=query.interval)
+    # Time buckets are listed in time order, so only whole series are shared.
+    return dim.scope == "visit" or (dim.scope == "time" and request.limit is None)
+
+
+def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result]:
+    names = list(dict.fromkeys(request.dimensions[0] for request in requests if request.dimensions))
+    dims = [dimension(name, interval=query.interval) for name in names]
+    components = [
+        name for name in metric_defs.GROUP_LEVEL
+        if name in set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
+    ]
+    params = Params()
+    visits, keep, dim_sql = _visits_relation(query, params, dims, components)
+    # A dimension's value is NULL on the visits it does not apply to (e.g. no UTM source); that group is dropped.
+    values = [
+        f"if({dim.condition(params, query.timezone)}, {sql}, NULL)" if dim.only else sql
+        for dim, sql in zip(dims, dim_sql)
+    ]
+    keys = [f"g{k}" for k in range(len(dims))]
+    full = (1 << len(dims)) - 1
+    masks = {name: full - (1 << (len(dims) - 1 - k)) for k, name in enumerate(names)}
+    sets = ", ".join([*(f"({key})" for key in keys), "()"])
+    group_level = ",\n    ".join(f"{metric_defs.GROUP_LEVEL[name]} AS {name}" for name in components)
+    sql = f"""
+SELECT {', '.join(keys)}, grouping({', '.join(keys)}) AS set_mask,
+{group_level}
+FROM (
+    SELECT {''.join(f"{value} AS {key}, " for value, key in zip(values, keys))}*
+    FROM {visits}
+    WHERE {keep}
+)
+GROUP BY GROUPING SETS ({sets})
+HAVING set_mask = {full} OR {' OR '.join(f'isNotNull({key})' for key in keys)}
+SETTINGS group_by_use_nulls = 1
+"""
+    rows = storage.query_dicts(sql, params.values)
+    by_set: dict[int, list[dict[str, Any]]] = {}
+    for row in rows:
+        by_set.setdefault(int(row["set_mask"]), []).append(row)
+    totals = by_set.get(full) or [{name: 0 for name in metric_defs.GROUP_LEVEL}]
+    total_visitors = int(totals[0]["visitors"] or 0)
+    results = []
+    for request in requests:
+        metrics = list(request.metrics)
+        if not request.dimensions:
+            row = {"dimensions": []}
+            for metric in metrics:
+                row[metric] = (100.0 if totals[0]["visitors"] else 0.0) if metric == "percentage" \
+                    else metric_defs.finish(totals[0], metric)
+            results.append(Result(rows=[row], total_rows=1, dimensions=[], metrics=metrics))
+            continue
+        name = request.dimensions[0]
+        key = keys[names.index(name)]
+        group = by_set.get(masks[name], [])
+        if dimension(name, interval=query.interval).scope == "time":
+            group.sort(key=lambda raw: raw[key])
+        else:
+            order = _default_order_metric(request)
+            group.sort(key=lambda raw: (-_order_value(raw, order), raw[key]))
+        page = group[request.offset:] if request.limit is None else group[request.offset:request.offset + request.limit]
+        finished = []
+        for raw in page:
+            row = {"dimensions": [str(raw[key])], "value": str(raw[key])}
+            for metric in metrics:
+                row[metric] = metric_defs.finish(raw, metric, total_visitors=total_visitors)
+            finished.append(row)
+        results.append(Result(rows=finished, total_rows=len(group), dimensions=[name], metrics=metrics))
+    return results
+
+
+def _default_order_metric(request: Request) -> str:
+    return next((m for m in request.metrics if m in metric_defs.ORDER_SQL), "visitors")
+
+
+def _order_value(raw: dict[str, Any], metric: str) -> float:
+    """The value :data:`metrics.ORDER_SQL` sorts by, from a group's raw components."""
+    visits = int(raw.get("visits") or 0)
+    if metric == "views_per_visit":
+        return int(raw["pageviews"]) / visits if visits else 0.0
+    if metric == "bounce_rate":
+        return int(raw["bounces"]) / visits if visits else 0.0
+    if metric == "visit_duration":
+        return int(raw["duration_ms"]) / visits if visits else 0.0
+    return float(raw["visitors" if metric == "percentage" else metric] or 0)
 
 
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:

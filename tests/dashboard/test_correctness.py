@@ -152,6 +152,23 @@ def test_aggregates_and_breakdowns_match_the_model(dataset: Dataset, domain: str
 
 
 @pytest.mark.parametrize("domain", list(SITES))
+def test_event_breakdowns_without_visit_metrics_match_the_model(dataset: Dataset, domain: str) -> None:
+    """Without bounce rate or duration, event breakdowns count the matching hits directly; same numbers."""
+    full, day, _ = ranges(dataset, domain)
+    metrics = ["visitors", "visits", "pageviews", "events", "total_revenue"]
+    for start, end in (full, day):
+        for dims in [[d] for d in EVENT_DIMENSIONS]:
+            for filters in ([], FILTERS[1], FILTERS[5]):
+                expected = expected_rows(dataset, domain, start, end, dims, filters)
+                api = dataset.query(site_id=domain, metrics=metrics, date_range=[start.isoformat(), end.isoformat()],
+                                    dimensions=dims, filters=filters)
+                got = {tuple(row["dimensions"]): row["metrics"] for row in api["results"]}
+                want = {key: [raw["visitors"], raw["visits"], raw["pageviews"], raw["events"],
+                              pytest.approx(raw["revenue"], abs=0.011)] for key, raw in expected.items()}
+                assert got == want, f"{domain} {start}..{end} {dims} {filters}"
+
+
+@pytest.mark.parametrize("domain", list(SITES))
 def test_hourly_timeseries_of_one_day_in_the_site_time_zone(dataset: Dataset, domain: str) -> None:
     day = ranges(dataset, domain)[1][0]
     expected = expected_rows(dataset, domain, day, day, ["time:hour"], [])

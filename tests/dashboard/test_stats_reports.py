@@ -10,7 +10,7 @@ import pytest
 
 from collector.rows import COLUMNS
 from dashboard.stats import actions, aggregate, audience, drops, pages, periods, realtime, sources, timeseries
-from dashboard.stats.breakdown import breakdown
+from dashboard.stats.breakdown import Request, breakdown, breakdowns
 from dashboard.stats.query import Filter, Or, StatsQuery
 from footfall.storage.clickhouse import Storage
 
@@ -238,3 +238,29 @@ def test_dropped_hits_by_reason(storage: Storage) -> None:
     nothing = drops.dropped_hits(storage, 3, start, end)
     assert nothing == {"total": 0, "reasons": []} and drops.summary(nothing) == ""
     assert drops.summary({"total": 1, "reasons": [{"reason": "bot", "hits": 1}]}) == "1 hit not recorded: bot 1"
+
+
+@pytest.mark.parametrize("filters", [(), (Filter("visit:device", "is_not", ("Mobile",)),),
+                                     (Filter("event:page", "is", ("/pricing", "/docs")),)])
+def test_shared_breakdowns_equal_the_single_ones(dataset: Storage, filters: tuple) -> None:
+    query, _ = day_query(DAY - timedelta(days=1), DAY + timedelta(days=2), filters)
+    requests = [
+        Request((), ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")),
+        Request(("time:day",), ("visitors", "visits"), limit=None),
+        Request(("visit:source",), ("visitors", "visits", "bounce_rate", "visit_duration"), limit=2),
+        Request(("visit:source",), ("visits",), limit=2, offset=1),
+        Request(("visit:utm_source",), ("visitors", "visits")),  # only some visits have one
+        Request(("visit:entry_page",), ("visitors", "visits", "views_per_visit"), limit=3),
+        Request(("visit:country",), ("visitors", "percentage"), limit=10),
+        Request(("event:page",), ("visitors", "pageviews"), limit=10),  # not shared: answered on its own
+        Request(("visit:device",), ("visitors", "conversion_rate")),  # not shared either
+    ]
+    shared = breakdowns(dataset, query, requests)
+    assert len(shared) == len(requests)
+    for request, result in zip(requests, shared):
+        single = breakdown(dataset, query, list(request.dimensions), list(request.metrics),
+                           limit=request.limit, offset=request.offset)
+        assert (result.rows, result.total_rows) == (single.rows, single.total_rows), request
+    if not filters:
+        assert shared[2].total_rows == 3 and len(shared[2].rows) == 2  # Google, Direct, newsletter; a page of 2
+        assert [row["value"] for row in shared[4].rows] == ["newsletter"]
