@@ -54,12 +54,13 @@ def build_sql(
 ) -> tuple[str, dict[str, Any]]:
     """SQL returning one row per group: the dimension values ``d0..`` and the raw components ``metrics`` need.
 
-    When each filter is all-visit or all-event, one ``GROUP BY visit_id``
-    straight over the hits does it (:func:`_visits_sql` for visit and time
-    dimensions, :func:`_events_sql` when an event dimension is asked for).
-    Otherwise (a filter mixes both kinds, so it is evaluated per hit) hits are
-    grouped per (dimension values, visit), joined to their visit's attributes
-    when a filter, dimension or metric needs them.
+    When each filter is all-visit or all-event, one ``GROUP BY`` straight over
+    the hits does it: per visit (:func:`_visits_sql` for visit and time
+    dimensions, :func:`_events_sql` when an event dimension is asked for), or
+    per dimension value (:func:`_hits_sql`: event dimensions and filters only,
+    and no bounce rate or duration).  When a filter mixes both kinds it is
+    evaluated per hit: hits joined to their visit's attributes
+    (:func:`query.hits_relation`) are grouped per (dimension values, visit).
     """
     components = metric_defs.components(metrics)
     split = split_filters(query)
@@ -78,12 +79,7 @@ def build_sql(
         conditions += [COUNTED, "is_match"]
     match = match_sql(query, params)
     visit_level = metric_defs.visit_level_for(components)
-    fragments = dim_sql + conditions + [match, *visit_level.values()]
-    scopes = {dim.scope for dim in dims} | {
-        dimension(name, for_filter=True).scope for name in filter_dimensions(query.filters)
-    }
-    needs_visits = "visit" in scopes or any(name in components for name in ("bounces", "duration_ms"))
-    relation = hits_relation(query, params, fragments) if needs_visits else sessionized_hits(query, params, fragments)
+    relation = hits_relation(query, params, dim_sql + conditions + [match, *visit_level.values()])
     where = f"WHERE {' AND '.join(f'({c})' for c in conditions)}" if conditions else ""
     sql = f"""
 SELECT {_group_select(dims, components)}

@@ -29,7 +29,7 @@ Filters (Plausible semantics):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Union
 
@@ -325,7 +325,7 @@ TIME_FORMATS = {
 DIMENSIONS: dict[str, Dimension] = {
     dim.name: dim
     for dim in (
-        _event("event:page", "pathname", f"event_type = 'pageview'"),
+        _event("event:page", "pathname", "event_type = 'pageview'"),
         _event("event:hostname", "hostname"),
         _event("event:name", EVENT_NAME),
         _event("event:goal", GOAL_NAME, IS_GOAL),
