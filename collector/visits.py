@@ -17,8 +17,8 @@ from typing import Iterable
 
 _ids = random.Random()  # unique, not secret: no system call per visit
 
-# site_id, visitor_id -> (last hit ms, visit id, visit start ms)
-Entry = tuple[int, int, int]
+# site_id, visitor_id -> (last hit ms, visit id, visit start ms, wall-clock ms of the last hit's arrival)
+Entry = tuple[int, int, int, int]
 
 
 class VisitTracker:
@@ -34,14 +34,15 @@ class VisitTracker:
     def assign(self, site_id: int, visitor_id: int, timestamp_ms: int) -> tuple[int, int]:
         """Return (visit_id, visit_start_ms) for a hit, starting a new visit when needed."""
         key = (site_id, visitor_id)
+        arrived = int(time.time() * 1000)
         entry = self._visits.pop(key, None)
         if entry is not None:
-            last, visit_id, start = entry
+            last, visit_id, start, _ = entry
             if start - self.timeout_ms <= timestamp_ms <= last + self.timeout_ms:
-                self._visits[key] = (max(last, timestamp_ms), visit_id, start)
+                self._visits[key] = (max(last, timestamp_ms), visit_id, start, arrived)
                 return visit_id, start
         visit_id = _ids.getrandbits(64) | 1
-        self._visits[key] = (timestamp_ms, visit_id, timestamp_ms)
+        self._visits[key] = (timestamp_ms, visit_id, timestamp_ms, arrived)
         self._bound()
         return visit_id, timestamp_ms
 
@@ -50,14 +51,16 @@ class VisitTracker:
         key = (site_id, visitor_id)
         known = self._visits.get(key)
         if known is None or known[0] < last_ms:
-            self._visits[key] = (last_ms, visit_id, start_ms)
+            self._visits[key] = (last_ms, visit_id, start_ms, min(last_ms, int(time.time() * 1000)))
 
     def _bound(self) -> None:
         now = time.monotonic()
         if now - self._swept_at > 60:
             self._swept_at = now
+            # Forget visitors not heard from for a whole timeout, by the wall clock: a
+            # backdated import (cdt) keeps its visits while its hits keep arriving.
             horizon = int(time.time() * 1000) - self.timeout_ms
-            for key in [key for key, entry in self._visits.items() if entry[0] < horizon]:
+            for key in [key for key, entry in self._visits.items() if entry[3] < horizon]:
                 del self._visits[key]
         while len(self._visits) > self.max_visitors:
             # Least recently active first: entries are re-inserted on every hit.

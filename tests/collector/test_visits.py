@@ -54,3 +54,23 @@ def test_memory_is_bounded() -> None:
     for visitor in range(1000):
         visits.assign(1, visitor, T0 + visitor)
     assert len(visits) == 100
+
+
+def test_a_backdated_import_keeps_its_visits_through_a_sweep(monkeypatch) -> None:
+    visits = VisitTracker(30)
+    first = visits.assign(1, 42, T0)  # a hit from long ago, arriving now
+    monkeypatch.setattr(visits, "_swept_at", visits._swept_at - 120)  # a sweep is due
+    visits.assign(1, 99, T0 + MINUTE)
+    assert visits.assign(1, 42, T0 + 10 * MINUTE) == first
+
+
+def test_visitors_silent_for_a_whole_timeout_are_forgotten(monkeypatch) -> None:
+    import collector.visits as module
+
+    visits = VisitTracker(30)
+    visits.assign(1, 42, T0)
+    later = module.time.time() + 31 * 60
+    monkeypatch.setattr(module.time, "time", lambda: later)
+    monkeypatch.setattr(visits, "_swept_at", visits._swept_at - 120)
+    visits.assign(1, 99, T0 + 40 * MINUTE)
+    assert len(visits) == 1
