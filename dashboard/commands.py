@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from footfall.cli import _common, load_settings
+from footfall.cli_options import data_options, load_settings
 
 
 def _accounts(settings: Any):
@@ -22,7 +22,7 @@ def user() -> None:
 
 
 @user.command("add")
-@_common
+@data_options
 @click.option("--email", required=True, help="The user's e-mail address (their login).")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
               help="At least 8 characters; asked for when not given.")
@@ -51,7 +51,7 @@ def user_add(config_file: str | None, email: str, password: str, admin: bool, si
 
 
 @user.command("list")
-@_common
+@data_options
 def user_list(config_file: str | None, **flags: Any) -> None:
     """List dashboard users."""
     accounts = _accounts(load_settings(config_file, **flags))
@@ -68,7 +68,7 @@ def token() -> None:
 
 
 @token.command("create")
-@_common
+@data_options
 @click.option("--email", required=True, help="The user the token acts for.")
 @click.option("--name", default="CLI", help="A name to recognise the token by.")
 def token_create(config_file: str | None, email: str, name: str, **flags: Any) -> None:
@@ -81,7 +81,7 @@ def token_create(config_file: str | None, email: str, name: str, **flags: Any) -
 
 
 @click.command()
-@_common
+@data_options
 @click.option("--days", default=60, show_default=True, help="Days of history to generate.")
 @click.option("--visits", default=6000, show_default=True, help="About how many visits to generate.")
 @click.option("--email", default="demo@example.com", show_default=True, help="Demo admin login.")

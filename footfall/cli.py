@@ -12,10 +12,6 @@ from footfall import settings as settings_module
 from footfall.cli_options import data_options, load_settings
 from footfall.settings import Settings
 
-# The name the dashboard's commands import.
-_common = data_options
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.version_option(package_name="footfall")
 def main() -> None:
