@@ -7,20 +7,13 @@ site's ``token_auth``), then read back through ``POST /api/v2/query``.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
-from typing import Any, Iterator
+from datetime import date, timezone
+from typing import Iterator
 
-import httpx
 import pytest
 
-from dashboard.accounts import Accounts
-from dashboard.stats.periods import local_midnight
-from tests.dashboard import model
-from tests.support import LiveServer, free_port, make_settings
+from tests.dashboard.dataset import SITES, Dataset, expected_rows, ingested, ranges
 
-SITES = {"shop.example": "Europe/Berlin", "news.example": "America/New_York", "app.example": "Asia/Tokyo"}
-DAYS = 10
-VISITORS_PER_DAY = 55
 METRICS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration", "events",
            "total_revenue"]
 VISIT_DIMENSIONS = [
@@ -40,59 +33,10 @@ FILTERS = [
 ]
 
 
-class Dataset:
-    def __init__(self, server: LiveServer, hits: list[model.Hit], token: str, first_day: datetime) -> None:
-        self.server = server
-        self.hits = hits
-        self.model = model.Model(hits)
-        self.token = token
-        self.first_day = first_day
-        self.client = httpx.Client(base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {token}"})
-
-    def query(self, **body: Any) -> dict[str, Any]:
-        response = self.client.post("/api/v2/query", json=body)
-        assert response.status_code == 200, response.text
-        return response.json()
-
-
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dataset]:
-    settings = make_settings(tmp_path_factory.mktemp("correctness") / "data", port=free_port())
-    server = LiveServer(settings).start()
-    try:
-        site_ids, tokens = {}, {}
-        for domain, tz in SITES.items():
-            site = server.add_site(domain, timezone=tz)
-            site_ids[domain], tokens[domain] = site.id, site.token_auth
-        today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
-        first_day = today - timedelta(days=DAYS + 3)
-        hits = model.generate(SITES, first_day, DAYS, VISITORS_PER_DAY)
-        with server.client() as client:
-            for domain in SITES:
-                # In time order, as live traffic and Matomo's log importer send hits: visits are assigned at ingest.
-                in_order = sorted((h for h in hits if h.site == domain), key=lambda h: h.ts)
-                requests = [model.to_matomo(h, site_ids[domain]) for h in in_order]
-                for i in range(0, len(requests), 1000):
-                    response = client.post(
-                        "/matomo.php", json={"requests": requests[i : i + 1000], "token_auth": tokens[domain]}
-                    )
-                    assert response.status_code == 200, response.text
-                    body = response.json()
-                    assert body["tracked"] == len(requests[i : i + 1000]), body
-        assert server.count() == len(hits)
-        accounts = Accounts(server.services.db)
-        admin = accounts.create_user("admin@example.com", "correct horse", is_admin=True)
-        data = Dataset(server, hits, accounts.create_api_token(admin.id), first_day)
+    with ingested(tmp_path_factory.mktemp("correctness") / "data") as data:
         yield data
-        data.client.close()
-    finally:
-        server.stop()
-
-
-def expected_rows(data: Dataset, domain: str, start: date, end: date, dims: list[str], filters: list) -> dict:
-    tz = SITES[domain]
-    lo, hi = local_midnight(start, tz), local_midnight(end + timedelta(days=1), tz)
-    return data.model.breakdown(domain, lo, hi, dims, filters, tz)
 
 
 def check_rows(api: dict, expected: dict, dims: list[str], metrics: list[str], where: str) -> None:
@@ -117,15 +61,6 @@ def check_rows(api: dict, expected: dict, dims: list[str], metrics: list[str], w
         assert row["visit_duration"] == pytest.approx(raw["duration"] / visits, abs=0.51), label
         assert row["views_per_visit"] == pytest.approx(raw["pageviews"] / visits, abs=0.0051), label
         assert row["total_revenue"] == pytest.approx(raw["revenue"], abs=0.011), label
-
-
-def ranges(data: Dataset, domain: str) -> list[tuple[date, date]]:
-    zone_first = data.first_day.date()
-    return [
-        (zone_first - timedelta(days=1), zone_first + timedelta(days=DAYS)),  # everything
-        (zone_first + timedelta(days=3), zone_first + timedelta(days=3)),  # one local day: visits cross both ends
-        (zone_first + timedelta(days=5), zone_first + timedelta(days=7)),
-    ]
 
 
 @pytest.mark.parametrize("domain", list(SITES))
