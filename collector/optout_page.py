@@ -164,7 +164,7 @@ def _serializer(services: Services) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(services.secret, salt=CSRF_SALT)
 
 
-def _token_matches(services: Services, token: str, nonce: str) -> bool:
+def token_matches(services: Services, token: str, nonce: str) -> bool:
     if not token or not nonce:
         return False
     try:
@@ -230,7 +230,7 @@ async def optout(request: Request) -> Response:
         return _render(request, services, dict(request.query_params))
     form = await request.form(max_files=0, max_fields=20)
     fields = {key: value for key, value in form.items() if isinstance(value, str)}
-    if not _token_matches(services, fields.get("csrf", ""), request.cookies.get(CSRF_COOKIE, "")):
+    if not token_matches(services, fields.get("csrf", ""), request.cookies.get(CSRF_COOKIE, "")):
         return _render(request, services, fields, status=403, refused=True)
     action = fields.get("action", "")
     if action not in ("out", "in"):

@@ -1,0 +1,152 @@
+"""``POST /optout/forget``: a visitor deletes the data collected about them.
+
+Only sites in cookie mode can offer this: there the stored visitor ID is the
+Matomo ``_id`` cookie hashed with the server secret, so the browser that holds
+the cookie names exactly one pseudonymous visitor.  (Cookieless sites hash a
+salt that is destroyed every day; nothing can be tied to a browser.)
+
+The body (form-encoded or JSON) carries ``idsite`` and ``visitor``, the 16 hex
+characters of ``_id``.  Only the site itself can read its first-party cookie,
+so the request must come from one of the site's own origins (the optout.js
+widget on its privacy page), or from the collector's ``/optout`` page with its
+double-submit token.  Deletions are mutations, so they are rate-limited per
+site.  The ``_id`` is never logged: it leaves this module only as its hash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections import deque
+from urllib.parse import parse_qsl
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from collector import optout_page
+from collector.cors import preflight
+from collector.endpoints import read_body, services_of
+from collector.stages.check_site import host_of
+from footfall import deletion
+from footfall.admin import drain
+from footfall.metadata.sites import Site
+from footfall.services import Services
+
+logger = logging.getLogger("footfall.collector")
+
+MAX_BODY_BYTES = 4096
+FORGETS_PER_WINDOW = 10
+WINDOW_SECONDS = 60.0
+DRAIN_SECONDS = 10.0
+LIMITER_KEY = "optout_forget_limiter"
+
+
+class SiteRateLimiter:
+    """At most ``limit`` deletions per site in a sliding window, held only in memory."""
+
+    def __init__(self, limit: int = FORGETS_PER_WINDOW, window_seconds: float = WINDOW_SECONDS) -> None:
+        self.limit = limit
+        self.window = window_seconds
+        self._stamps: dict[int, deque[float]] = {}
+
+    def wait(self, site_id: int, now: float | None = None) -> float:
+        """Take one slot for ``site_id``: 0 when allowed, else the seconds until a slot frees up."""
+        now = time.monotonic() if now is None else now
+        stamps = self._stamps.setdefault(site_id, deque())
+        while stamps and now - stamps[0] >= self.window:
+            stamps.popleft()
+        if len(stamps) >= self.limit:
+            return self.window - (now - stamps[0])
+        stamps.append(now)
+        return 0.0
+
+
+def limiter_of(services: Services) -> SiteRateLimiter:
+    limiter = services.extras.get(LIMITER_KEY)
+    if not isinstance(limiter, SiteRateLimiter):
+        limiter = services.extras[LIMITER_KEY] = SiteRateLimiter()
+    return limiter
+
+
+def site_cors(origin: str, site: Site | None) -> dict[str, str]:
+    """CORS headers for a browser on one of ``site``'s own origins, else none."""
+    host = host_of(origin)
+    if site is None or not host or not site.allows_host(host):
+        return {}
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+
+
+def parse_fields(body: bytes, content_type: str) -> dict[str, str] | None:
+    """The body's fields (form-encoded or JSON), or None when it cannot be read."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "json" in content_type or text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        return {str(key): str(value) for key, value in data.items() if isinstance(value, (str, int))}
+    return dict(parse_qsl(text, keep_blank_values=True))
+
+
+def _answer(body: dict[str, object], status: int, headers: dict[str, str]) -> JSONResponse:
+    return JSONResponse(body, status, {**headers, "Cache-Control": "no-store"})
+
+
+async def forget(request: Request) -> Response:
+    services = services_of(request)
+    if request.method == "OPTIONS":
+        return preflight(request, services.sites)
+    origin = request.headers.get("origin", "")
+    body = await read_body(request, MAX_BODY_BYTES)
+    if body is None:
+        return _answer({"error": "the request is too large"}, 413, {})
+    fields = parse_fields(body, request.headers.get("content-type", ""))
+    if fields is None:
+        return _answer({"error": "expected a form or a JSON object with idsite and visitor"}, 400, {})
+    raw_site = fields.get("idsite", "").strip()
+    site = services.sites.cached(int(raw_site)) if raw_site.isdigit() and len(raw_site) < 10 else None
+    cors = site_cors(origin, site)
+    if site is None:
+        return _answer({"error": "idsite must name an existing site"}, 400, cors)
+    tracker_id = fields.get("visitor", "").strip().lower()
+    if not deletion.TRACKER_ID.fullmatch(tracker_id):
+        return _answer({"error": "visitor must be the 16 hexadecimal characters of the _id cookie"}, 400, cors)
+
+    from_page = optout_page.token_matches(
+        services, fields.get("csrf", ""), request.cookies.get(optout_page.CSRF_COOKIE, "")
+    )
+    if not cors and not from_page:
+        return _answer({"error": "only the site's own pages may ask for this deletion"}, 403, {})
+    if not site.cookie_mode:
+        return _answer(
+            {
+                "error": (
+                    f"site {site.id} is cookieless: its visitor IDs change daily and cannot be tied to a browser, "
+                    "so there is nothing to delete by cookie"
+                )
+            },
+            409,
+            cors,
+        )
+    wait = limiter_of(services).wait(site.id)
+    if wait:
+        retry = str(max(1, round(wait)))
+        return _answer({"error": "too many deletions for this site; try again shortly"}, 429, {**cors, "Retry-After": retry})
+    # Hits still in the spool were acknowledged: store them first, so the delete reaches them too.
+    if not await drain(services.writer, DRAIN_SECONDS):
+        return _answer({"error": "storage is behind; try again shortly"}, 503, {**cors, "Retry-After": "10"})
+    visitor = deletion.Visitor(site_id=site.id, tracker_id=tracker_id)
+    try:
+        done = await asyncio.to_thread(deletion.forget, services.storage, services.secret.encode(), visitor)
+    except Exception as exc:  # storage down between the drain and the delete
+        logger.warning("a visitor's deletion on site %d failed: %s", site.id, type(exc).__name__)
+        return _answer({"error": "storage is unavailable; try again shortly"}, 503, {**cors, "Retry-After": "10"})
+    logger.info("a visitor of site %d deleted their data: %d events", site.id, done.deleted)
+    return _answer({"deleted": done.deleted}, 200, cors)
