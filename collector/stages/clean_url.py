@@ -6,6 +6,7 @@ here, before anything is stripped.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from collector.context import PipelineContext
@@ -53,11 +54,15 @@ def clean(url: str, denylist: frozenset[str], max_length: int) -> tuple[str, dic
     return cleaned[:max_length], dict(kept)
 
 
+@lru_cache(maxsize=256)
+def denylist_of(global_list: tuple[str, ...], site_list: tuple[str, ...]) -> frozenset[str]:
+    """The query parameters to strip, lower-cased; built once per distinct configuration."""
+    return frozenset(key.lower() for key in (*global_list, *site_list))
+
+
 def clean_url(hit: Hit, context: PipelineContext) -> DropReason | None:
     settings = context.settings
-    denylist = frozenset(key.lower() for key in settings.url_denylist)
-    if hit.site is not None and hit.site.url_denylist:
-        denylist |= frozenset(hit.site.url_denylist)
+    denylist = denylist_of(settings.url_denylist, hit.site.url_denylist if hit.site is not None else ())
     hit.url, params = clean(hit.url, denylist, settings.max_url_length)
     try:
         parts = urlsplit(hit.url)
