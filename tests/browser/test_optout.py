@@ -180,3 +180,85 @@ def test_iframe_opt_out_makes_the_collector_drop_hits(
     page.goto(site_pages.url("/privacy", host))
     assert wait_for(lambda: count(live_server, site.id), 2) == 2
     assert drops(live_server, "opt-out") == 2
+
+
+VISITOR = "a1b2c3d4e5f60718"
+
+
+def cookie_tracked_page(live_server: LiveServer, site_id: int, title: str, lang: str = "en", widget: bool = True) -> str:
+    """A page tagged the way matomo.js tags it in cookie mode: a first-party _pk_id cookie, its id sent as _id."""
+    tracker = f"""<script>
+      var id = (document.cookie.match(/_pk_id\\.{site_id}\\.x=([0-9a-f]{{16}})/) || [])[1] || "{VISITOR}";
+      if (!/footfall_optout=1/.test(document.cookie)) {{
+        document.cookie = "_pk_id.{site_id}.x=" + id + "." + Math.floor(Date.now() / 1000) + "; path=/; SameSite=Lax";
+        navigator.sendBeacon("{live_server.url}/matomo.php", new URLSearchParams(
+          {{idsite: "{site_id}", rec: "1", url: location.href, action_name: document.title, _id: id, send_image: "0"}}));
+      }}
+    </script>"""
+    optout = opt_out_snippet(live_server.url, lang) if widget else ""
+    return f"<!doctype html><html><head><title>{title}</title>{tracker}</head><body><h1>{title}</h1>{optout}</body></html>"
+
+
+def test_widget_deletes_the_data_tied_to_the_tracker_cookie(
+    live_server: LiveServer, site_pages: SitePages, context: Any
+) -> None:
+    from collector.stages.anonymize import keyed_hash
+    from tests.support import CHROME_UA
+
+    site = live_server.add_site("localhost", cookie_mode=True)
+    mine = keyed_hash(live_server.services.secret.encode(), "cookie", site.id, VISITOR)
+    site_pages.add("/shop", cookie_tracked_page(live_server, site.id, "Shop", widget=False))
+    site_pages.add("/privacy", cookie_tracked_page(live_server, site.id, "Privacy"))
+    with live_server.client() as client:  # another visitor, whose rows must stay
+        client.get(
+            "/matomo.php",
+            params={"idsite": site.id, "rec": 1, "url": "http://localhost/", "_id": "0f1e2d3c4b5a6978"},
+            headers={"User-Agent": CHROME_UA},
+        )
+    page = context.new_page()
+    page.goto(site_pages.url("/shop"))
+    page.goto(site_pages.url("/privacy"))
+    assert wait_for(lambda: count(live_server, site.id, f"visitor_id = {mine}"), 2) == 2
+    assert count(live_server, site.id) == 3
+
+    requests: list[tuple[str, str]] = []
+    page.on("request", lambda request: requests.append((request.method, request.url)))
+    button = page.get_by_role("button", name="Delete the data collected about me")
+    button.click()
+    expect(page.get_by_text("Deleted records about you: 2.")).to_be_visible()
+    expect(page.get_by_text("You have opted out: your visits are not counted.")).to_be_visible()
+    assert requests == [("POST", f"{live_server.url}/optout/forget")]
+    assert count(live_server, site.id, f"visitor_id = {mine}") == 0
+    assert count(live_server, site.id) == 1
+    assert not page.get_by_role("switch").is_checked()
+    assert button.count() == 0
+    cookies = {c["name"]: c["value"] for c in context.cookies()}
+    assert cookies.get("footfall_optout") == "1"
+    assert f"_pk_id.{site.id}.x" not in cookies  # the old ID is gone from the browser too
+
+    # Opted out and without the cookie: the pages send nothing, and there is nothing left to delete.
+    page.reload()
+    page.goto(site_pages.url("/shop"))
+    page.goto(site_pages.url("/privacy"))
+    page.get_by_role("switch").wait_for()
+    assert page.get_by_role("button").count() == 0
+    assert count(live_server, site.id) == 1
+
+
+def test_widget_on_a_cookieless_site_explains_there_is_nothing_to_delete(
+    live_server: LiveServer, site_pages: SitePages, context: Any
+) -> None:
+    site = live_server.add_site("localhost")
+    site_pages.add("/datenschutz", widget_page(live_server, site.id, "de", title="Datenschutz"))
+    site_pages.add("/matomo", cookie_tracked_page(live_server, site.id, "Datenschutz", lang="de"))
+    page = context.new_page()
+    page.goto(site_pages.url("/datenschutz"))
+    page.get_by_role("switch").wait_for()
+    assert page.get_by_role("button").count() == 0  # no tracker cookie, no button
+
+    page.goto(site_pages.url("/matomo"))
+    assert wait_for(lambda: count(live_server, site.id), 2) == 2
+    page.get_by_role("button", name="Meine erfassten Daten löschen").click()
+    expect(page.get_by_text("Hier ist nichts an Ihren Browser gebunden.")).to_be_visible()
+    expect(page.get_by_text("Sie haben widersprochen")).to_be_visible()
+    assert count(live_server, site.id) == 2  # the daily pseudonyms cannot be tied to this browser
