@@ -78,8 +78,10 @@ TEXTS = {
             "that changes every day and is then destroyed."
         ),
         "delete_cookie_mode": (
-            "This website uses a visitor cookie to recognise returning visitors. Only the website can read that "
-            "cookie, so ask its owner to delete the data tied to it; opting out here stops all further collection."
+            "This website recognises returning visitors by a cookie of its own, so the data collected about you "
+            "can be deleted. This embedded page cannot read that cookie: use the button “Delete the data collected "
+            "about me” in the opt-out section of the website's privacy page, or ask the website's owner. Opting out "
+            "here stops all further collection."
         ),
         "refused": "The form had expired. Please try again.",
     },
@@ -112,9 +114,10 @@ TEXTS = {
             "Kennung entsteht mit einem Schlüssel, der täglich wechselt und danach vernichtet wird."
         ),
         "delete_cookie_mode": (
-            "Diese Website erkennt wiederkehrende Besucher an einem Cookie. Nur die Website selbst kann es lesen; "
-            "bitten Sie daher ihren Betreiber, die damit verknüpften Daten zu löschen. Ein Widerspruch hier beendet "
-            "jede weitere Erfassung."
+            "Diese Website erkennt wiederkehrende Besucher an einem eigenen Cookie, daher lassen sich die über Sie "
+            "erfassten Daten löschen. Diese eingebettete Seite kann das Cookie nicht lesen: Nutzen Sie die "
+            "Schaltfläche „Meine erfassten Daten löschen“ im Widerspruchsbereich der Datenschutzseite der Website, "
+            "oder wenden Sie sich an ihren Betreiber. Ein Widerspruch hier beendet jede weitere Erfassung."
         ),
         "refused": "Das Formular war abgelaufen. Bitte versuchen Sie es noch einmal.",
     },

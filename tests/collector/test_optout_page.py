@@ -187,9 +187,18 @@ def test_status_shows_do_not_track_and_the_collector_drops_opted_out_hits(server
 
 def test_cookie_mode_sites_explain_who_can_delete_the_data(server: LiveServer) -> None:
     site = server.add_site("cookies.example", cookie_mode=True)
+    cookieless = server.add_site("daily.example")
     with server.client() as client:
         html = client.get("/optout", params={"lang": "en", "idsite": site.id}).text
-    assert "ask its owner to delete the data tied to it" in html
+        german = client.get("/optout", params={"lang": "de", "idsite": site.id}).text
+        other = client.get("/optout", params={"lang": "en", "idsite": cookieless.id}).text
+    assert "the data collected about you can be deleted" in html
+    assert "use the button “Delete the data collected about me” in the opt-out section" in html
+    assert "Schaltfläche „Meine erfassten Daten löschen“ im Widerspruchsbereich" in german
+    # The iframe cannot read the site's cookie, so it offers no button of its own.
+    assert html.count("<button") == 1 and 'value="out"' in html
+    assert "cannot be traced back to this browser" in other
+    assert "Delete the data collected about me”" not in other
 
 
 def _request(scheme: str, headers: dict[str, str] | None = None) -> Request:
