@@ -111,7 +111,7 @@ async def forget(request: Request) -> Response:
     if fields is None:
         return _answer({"error": "expected a form or a JSON object with idsite and visitor"}, 400, {})
     raw_site = fields.get("idsite", "").strip()
-    site = services.sites.cached(int(raw_site)) if raw_site.isdigit() and len(raw_site) < 10 else None
+    site = services.sites.cached(int(raw_site)) if optout_page.SITE_ID.fullmatch(raw_site) else None
     cors = site_cors(origin, site)
     if site is None:
         return _answer({"error": "idsite must name an existing site"}, 400, cors)

@@ -33,6 +33,7 @@ CSRF_MAX_AGE = 2 * 3600
 COOKIE_MAX_AGE = 400 * 24 * 3600  # the longest a browser keeps a cookie (Chromium caps at 400 days)
 LANGUAGES = ("en", "de")
 
+SITE_ID = re.compile(r"[0-9]{1,9}")
 COLOR = re.compile(r"^[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?$")
 FONT_SIZE = re.compile(r"^\d{1,3}(?:\.\d{1,3})?(?:px|pt|em|rem|%)$")
 FONT_FAMILY = re.compile(r"^[A-Za-z ,\-]{1,100}$")
@@ -189,7 +190,7 @@ def _headers() -> dict[str, str]:
 
 
 def _site_uses_cookies(services: Services, raw_site_id: str) -> bool:
-    if not raw_site_id.isdigit():
+    if not SITE_ID.fullmatch(raw_site_id):
         return False
     site = services.sites.cached(int(raw_site_id))
     return bool(site and site.cookie_mode)
@@ -207,7 +208,7 @@ def _render(
         nonce = secrets.token_urlsafe(24)
     keep = {**style_params(query), "lang": lang}
     site_id = query.get("idsite", "")
-    if site_id.isdigit():
+    if SITE_ID.fullmatch(site_id):
         keep["idsite"] = site_id
     html = environment.get_template("optout.html").render(
         t=TEXTS[lang],
@@ -239,7 +240,7 @@ async def optout(request: Request) -> Response:
     if action not in ("out", "in"):
         return _render(request, services, fields, status=400, refused=True)
     keep = {**style_params(fields), "lang": language(fields.get("lang", ""), "")}
-    if fields.get("idsite", "").isdigit():
+    if SITE_ID.fullmatch(fields.get("idsite", "")):
         keep["idsite"] = fields["idsite"]
     keep["done"] = action
     response = RedirectResponse("optout?" + urlencode(keep), status_code=303, headers=_headers())

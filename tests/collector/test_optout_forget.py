@@ -106,6 +106,8 @@ def test_a_cookieless_site_has_nothing_tied_to_a_browser(server: LiveServer) -> 
         ({"visitor": ""}, "16 hexadecimal"),
         ({"idsite": "999999"}, "existing site"),
         ({"idsite": "one"}, "existing site"),
+        ({"idsite": "²"}, "existing site"),
+        ({"idsite": "1" * 30}, "existing site"),
         ({"idsite": ""}, "existing site"),
     ],
 )

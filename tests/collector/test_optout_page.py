@@ -192,6 +192,7 @@ def test_cookie_mode_sites_explain_who_can_delete_the_data(server: LiveServer) -
         html = client.get("/optout", params={"lang": "en", "idsite": site.id}).text
         german = client.get("/optout", params={"lang": "de", "idsite": site.id}).text
         other = client.get("/optout", params={"lang": "en", "idsite": cookieless.id}).text
+        assert client.get("/optout", params={"idsite": "²"}).status_code == 200  # a digit, but not an ASCII one
     assert "the data collected about you can be deleted" in html
     assert "use the button “Delete the data collected about me” in the opt-out section" in html
     assert "Schaltfläche „Meine erfassten Daten löschen“ im Widerspruchsbereich" in german
