@@ -138,7 +138,8 @@ async def forget(request: Request) -> Response:
     wait = limiter_of(services).wait(site.id)
     if wait:
         retry = str(max(1, round(wait)))
-        return _answer({"error": "too many deletions for this site; try again shortly"}, 429, {**cors, "Retry-After": retry})
+        busy = {"error": "too many deletions for this site; try again shortly"}
+        return _answer(busy, 429, {**cors, "Retry-After": retry})
     # Hits still in the spool were acknowledged: store them first, so the delete reaches them too.
     if not await drain(services.writer, DRAIN_SECONDS):
         return _answer({"error": "storage is behind; try again shortly"}, 503, {**cors, "Retry-After": "10"})

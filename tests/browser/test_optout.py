@@ -185,18 +185,22 @@ def test_iframe_opt_out_makes_the_collector_drop_hits(
 VISITOR = "a1b2c3d4e5f60718"
 
 
-def cookie_tracked_page(live_server: LiveServer, site_id: int, title: str, lang: str = "en", widget: bool = True) -> str:
+def cookie_tracked_page(
+    live_server: LiveServer, site_id: int, title: str, lang: str = "en", widget: bool = True
+) -> str:
     """A page tagged the way matomo.js tags it in cookie mode: a first-party _pk_id cookie, its id sent as _id."""
     tracker = f"""<script>
       var id = (document.cookie.match(/_pk_id\\.{site_id}\\.x=([0-9a-f]{{16}})/) || [])[1] || "{VISITOR}";
       if (!/footfall_optout=1/.test(document.cookie)) {{
         document.cookie = "_pk_id.{site_id}.x=" + id + "." + Math.floor(Date.now() / 1000) + "; path=/; SameSite=Lax";
         navigator.sendBeacon("{live_server.url}/matomo.php", new URLSearchParams(
-          {{idsite: "{site_id}", rec: "1", url: location.href, action_name: document.title, _id: id, send_image: "0"}}));
+          {{idsite: "{site_id}", rec: "1", url: location.href, action_name: document.title, _id: id,
+            send_image: "0"}}));
       }}
     </script>"""
     optout = opt_out_snippet(live_server.url, lang) if widget else ""
-    return f"<!doctype html><html><head><title>{title}</title>{tracker}</head><body><h1>{title}</h1>{optout}</body></html>"
+    head = f"<title>{title}</title>{tracker}"
+    return f"<!doctype html><html><head>{head}</head><body><h1>{title}</h1>{optout}</body></html>"
 
 
 def test_widget_deletes_the_data_tied_to_the_tracker_cookie(

@@ -123,10 +123,12 @@ def test_bad_input_is_refused(server: LiveServer, fields: dict[str, str], messag
 def test_unreadable_bodies_are_refused(server: LiveServer) -> None:
     headers = {"Origin": "https://input.example"}
     with server.client() as client:
-        broken = client.post("/optout/forget", content=b'{"idsite": 1,', headers={**headers, "Content-Type": "application/json"})
+        json_headers = {**headers, "Content-Type": "application/json"}
+        broken = client.post("/optout/forget", content=b'{"idsite": 1,', headers=json_headers)
         listed = client.post("/optout/forget", json=[1, VISITOR], headers=headers)
         binary = client.post("/optout/forget", content=b"\xff\xfe", headers=headers)
-        huge = client.post("/optout/forget", data={"idsite": "1", "visitor": VISITOR, "pad": "x" * 10_000}, headers=headers)
+        padded = {"idsite": "1", "visitor": VISITOR, "pad": "x" * 10_000}
+        huge = client.post("/optout/forget", data=padded, headers=headers)
     assert [broken.status_code, listed.status_code, binary.status_code, huge.status_code] == [400, 400, 400, 413]
 
 
@@ -135,7 +137,8 @@ def test_only_the_sites_own_origins_may_ask(server: LiveServer) -> None:
     other = server.add_site("neighbour.example", cookie_mode=True)
     with server.client() as client:
         send_hits(client, site, VISITOR, ["/"])
-        for origin in ("https://evil.example", "https://own.example.evil.example", "https://neighbour.example", "null", None):
+        foreign = ("https://evil.example", "https://own.example.evil.example", "https://neighbour.example", "null", None)
+        for origin in foreign:
             response = forget(client, site.id, VISITOR, origin)
             assert response.status_code == 403, origin
             assert "access-control-allow-origin" not in response.headers
@@ -183,7 +186,8 @@ def test_deletions_are_rate_limited_per_site(server: LiveServer) -> None:
     with server.client() as client:
         send_hits(client, site, VISITOR, ["/"])
         statuses = [
-            forget(client, site.id, OTHER_VISITOR, "https://busy.example").status_code for _ in range(FORGETS_PER_WINDOW)
+            forget(client, site.id, OTHER_VISITOR, "https://busy.example").status_code
+            for _ in range(FORGETS_PER_WINDOW)
         ]
         assert statuses == [200] * FORGETS_PER_WINDOW
         limited = forget(client, site.id, VISITOR, "https://busy.example")
