@@ -11,6 +11,10 @@ so the request must come from one of the site's own origins (the optout.js
 widget on its privacy page), or from the collector's ``/optout`` page with its
 double-submit token.  Deletions are mutations, so they are rate-limited per
 site.  The ``_id`` is never logged: it leaves this module only as its hash.
+
+The Origin check keeps other web pages out.  Outside a browser anyone can send
+any Origin; there the 64-bit ``_id`` itself is what names the visitor, and the
+rate limit bounds what guessing could do.
 """
 
 from __future__ import annotations
