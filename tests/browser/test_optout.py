@@ -60,6 +60,9 @@ def test_widget_toggle_stops_and_resumes_tracking(
     assert cookie["secure"] is False  # plain http here; optout.js adds Secure on https
     assert cookie["httpOnly"] is False
     assert cookie["expires"] - time.time() >= YEAR
+    # Matomo's own first-party opt-out cookie too, so a real matomo.js on the page stops as well.
+    [matomo] = [c for c in context.cookies() if c["name"] == "mtm_consent_removed"]
+    assert (matomo["value"], matomo["sameSite"]) == ("1", "Lax")
 
     # Reloading, navigating, SPA navigation, events, outbound clicks: nothing is sent.
     page.reload()
@@ -74,7 +77,7 @@ def test_widget_toggle_stops_and_resumes_tracking(
     page.keyboard.press("Space")
     assert switch.is_checked()
     expect(page.get_by_text("Your visits are currently counted.")).to_be_visible()
-    assert "footfall_optout" not in {c["name"] for c in context.cookies()}
+    assert not {"footfall_optout", "mtm_consent_removed"} & {c["name"] for c in context.cookies()}
     page.goto(site_pages.url("/blog"))
     assert wait_for(lambda: count(live_server, site.id), 2) == 2
     assert [row["pathname"] for row in rows(live_server, site.id)] == ["/privacy", "/blog"]
