@@ -33,6 +33,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Union
 
+from collector.referrers import SEARCH_ENGINE_LABELS, SEARCH_ENGINES, SOCIAL_NETWORKS
 from collector.rows import COLUMNS
 
 OPERATORS = ("is", "is_not", "contains", "contains_not", "matches", "matches_not")
@@ -258,10 +259,35 @@ VISIT_COLUMNS: dict[str, str] = {
 }
 ALWAYS_VISIT_COLUMNS = ("visit_first", "visit_end", "visit_hits", "visit_pageviews", "visit_interactions")
 
+
+def _from_known_site(sites: dict[str, str], labels: tuple[str, ...] = ()) -> str:
+    """SQL: the visit's referrer host, or its utm_source, names one of ``sites`` (domain -> name).
+
+    UTM parameters make a visit's referrer type ``campaign``, so a paid click
+    from a search engine or a social network is recognised by its referrer
+    host (``google.com``, ``l.facebook.com``) or its utm_source (``google``,
+    ``facebook``), as Plausible does.  Every piece is a constant from the
+    lists, never user input; dots are written as ``[.]`` so no backslash needs
+    escaping in the SQL string.
+    """
+    domains = "|".join(domain.replace(".", "[.]") for domain in sites if "." in domain)
+    host = f"(^|[.])({domains})$"
+    if labels:  # google.de, google.co.uk
+        host += f"|^({'|'.join(labels)})([.][^.]{{1,3}}){{1,2}}$"
+    names = {name.lower() for name in sites.values()} | set(labels)
+    names |= {domain.split(".")[0] for domain in sites if domain.count(".") == 1 and len(domain.split(".")[0]) > 2}
+    quoted = ", ".join(f"'{name}'" for name in sorted(names) if "'" not in name and "\\" not in name)
+    return f"(match(v_referrer_host, '{host}') OR lower(v_utm_source) IN ({quoted}))"
+
+
+FROM_SEARCH_ENGINE = _from_known_site(SEARCH_ENGINES, tuple(SEARCH_ENGINE_LABELS))
+FROM_SOCIAL_NETWORK = _from_known_site(SOCIAL_NETWORKS)
 CHANNEL = (
     "multiIf("
-    "v_utm_medium IN ('cpc', 'ppc', 'paid', 'paidsearch', 'paid_search') AND v_referrer_type = 'search', 'Paid Search', "
-    "v_utm_medium IN ('cpc', 'ppc', 'paid', 'paidsocial', 'paid_social') AND v_referrer_type = 'social', 'Paid Social', "
+    "v_utm_medium IN ('cpc', 'ppc', 'paid', 'paidsearch', 'paid_search') "
+    f"AND (v_referrer_type = 'search' OR {FROM_SEARCH_ENGINE}), 'Paid Search', "
+    "v_utm_medium IN ('cpc', 'ppc', 'paid', 'paidsocial', 'paid_social') "
+    f"AND (v_referrer_type = 'social' OR {FROM_SOCIAL_NETWORK}), 'Paid Social', "
     "v_utm_medium IN ('cpc', 'ppc', 'paid', 'display', 'banner', 'cpm'), 'Paid Other', "
     "lower(v_utm_medium) IN ('email', 'e-mail', 'newsletter') OR lower(v_utm_source) IN ('newsletter', 'email'), 'Email', "
     "lower(v_utm_medium) = 'affiliate', 'Affiliates', "
