@@ -59,9 +59,17 @@ SOURCES = {
         "google.com/",
     ),
 }
+# The channel, search engine and social network each source kind's visits are reported under.  A Google Ads
+# click (utm_medium=cpc from a Google page) is paid search, as in Plausible and Matomo.
+SOURCE_CHANNELS = {"direct": "Direct", "google": "Organic Search", "facebook": "Organic Social", "blog": "Referral",
+                   "newsletter": "Email", "ads": "Paid Search"}
+SEARCH_ENGINES = {"google": "Google"}
+SOCIAL_NETWORKS = {"facebook": "Facebook"}
 SOURCE_WEIGHTS = {"direct": 30, "google": 25, "facebook": 10, "blog": 10, "newsletter": 15, "ads": 10}
 LANGUAGES = ["de-DE", "en-US", "fr-FR", "ja"]
 SCREENS = ["1920x1080", "1440x900", "390x844", "820x1180"]
+# Visit dimensions that leave out the visits without a value (no entry page, not from a search engine, ...).
+ONLY_WHEN_SET = ("visit:entry_page", "visit:exit_page", "visit:search_engine", "visit:social_network")
 INTERACTIONS = ("event", "search", "outlink", "download")
 COUNTED = ("pageview", "event", "goal", "search", "outlink", "download")
 
@@ -120,6 +128,14 @@ class Visit:
             return SOURCES[first.source][2 if name == "visit:source" else 3]
         if name.startswith("visit:utm_"):
             return SOURCES[first.source][1].get(name[6:], "") if first.first else ""
+        if name == "visit:channel":
+            return SOURCE_CHANNELS[first.source] if first.first else "Direct"
+        if name == "visit:search_engine":
+            return SEARCH_ENGINES.get(first.source, "") if first.first else ""
+        if name == "visit:social_network":
+            return SOCIAL_NETWORKS.get(first.source, "") if first.first else ""
+        if name in ("visit:region", "visit:city"):
+            return ""  # no GeoIP database, and the requests only override the country
         if name == "visit:country":
             return first.country
         if name == "visit:browser":
@@ -149,6 +165,10 @@ def event_attr(hit: Hit, name: str) -> str | None:
         return None
     if name == "event:page":
         return hit.path if hit.type == "pageview" else None
+    if name == "event:title":
+        return TITLES[hit.path] if hit.type == "pageview" else None
+    if name in ("event:category", "event:action"):
+        return hit.event[0 if name == "event:category" else 1] if hit.type == "event" else None
     if name == "event:goal":
         if hit.type == "goal":
             return f"Goal {hit.goal_id}"
@@ -310,6 +330,7 @@ class Model:
             self.by_visitor[(hit.site, key)].append(hit)
         for series in self.by_visitor.values():
             series.sort(key=lambda h: h.ts)
+        self._visits: dict[tuple, list[Visit]] = {}
 
     def visits(self, site: str, start: datetime, end: datetime) -> list[Visit]:
         """Visits that start in [start, end), with all their hits (also those after ``end``).
@@ -318,14 +339,16 @@ class Model:
         is longer than the timeout, over all of their hits, as the collector does
         at ingest.
         """
-        result = []
-        for (hit_site, visitor), series in self.by_visitor.items():
-            if hit_site != site:
-                continue
-            for visit in self.split(site, visitor, series):
-                if start <= visit.start < end and visit.counted:
-                    result.append(visit)
-        return result
+        key = (site, start, end)
+        if key not in self._visits:
+            self._visits[key] = [
+                visit
+                for (hit_site, visitor), series in self.by_visitor.items()
+                if hit_site == site
+                for visit in self.split(site, visitor, series)
+                if start <= visit.start < end and visit.counted
+            ]
+        return self._visits[key]
 
     def split(self, site: str, visitor: tuple, series: list[Hit]) -> list[Visit]:
         visits: list[Visit] = []
@@ -356,7 +379,7 @@ class Model:
             for d in dims:
                 if d.startswith("visit:"):
                     value = visit.attr(d)
-                    if d in ("visit:entry_page", "visit:exit_page") or d.startswith("visit:utm_"):
+                    if d in ONLY_WHEN_SET or d.startswith("visit:utm_"):
                         if value == "":
                             skip = True
                     visit_values.append(value)
