@@ -124,6 +124,11 @@ class Accounts:
             self.db.execute("UPDATE users SET password_hash = ? WHERE id = ?", [_hasher.hash(password), row["id"]])
         return User(row["id"], row["email"], bool(row["is_admin"]))
 
+    def credential_stamp(self, user_id: int) -> str:
+        """Changes whenever the user's password does; sessions carry it, so a new password ends old sessions."""
+        row = self.db.fetchone("SELECT password_hash FROM users WHERE id = ?", [user_id])
+        return hashlib.sha256(row["password_hash"].encode()).hexdigest()[:16] if row else ""
+
     def set_password(self, user_id: int, password: str) -> None:
         if len(password) < 8:
             raise AccountError("password: at least 8 characters")

@@ -49,7 +49,7 @@ async def login(request: Request) -> Response:
             error="Wrong e-mail or password.",
         )
     limiter.succeeded(_client(request), email)
-    session.start_login(request, user.id)
+    session.start_login(request, user.id, accounts.credential_stamp(user.id))
     request.state.user = user
     return RedirectResponse(next_path, status_code=303)
 

@@ -99,11 +99,16 @@ def csrf_valid(request: Request, submitted: object) -> bool:
     return hmac.compare_digest(expected.encode(), submitted.encode())
 
 
-def start_login(request: Request, user_id: int) -> None:
-    """A fresh session (new CSRF token) for a user who just logged in."""
+def start_login(request: Request, user_id: int, stamp: str) -> None:
+    """A fresh session (new CSRF token) for a user who just logged in.
+
+    ``stamp`` is the user's credential stamp: when the password changes, the
+    stamp does, and sessions opened with the old password end.
+    """
     session = load(request)
     session.clear()
     session.set("uid", user_id)
+    session.set("stamp", stamp)
     session.set("csrf", secrets.token_urlsafe(32))
 
 

@@ -13,6 +13,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from collector.request_meta import client_ip
+from dashboard import session
 from dashboard.accounts import AccountError, User
 from dashboard.web import (
     HttpError,
@@ -266,5 +267,7 @@ async def change_password(request: Request) -> Response:
         errors["new_password"] = problem
     if not errors:
         accounts.set_password(user.id, str(form.get("new_password", "")))
+        # Other sessions of this user end; this one goes on with the new password.
+        session.load(request).set("stamp", accounts.credential_stamp(user.id))
     return render(request, "account.html", status=422 if errors else 200, tokens=accounts.list_api_tokens(user.id),
                   new_token="", password_errors=errors, password_saved=not errors)

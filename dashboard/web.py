@@ -126,8 +126,12 @@ def limiter_of(request: Request) -> session.LoginLimiter:
 def current_user(request: Request) -> User | None:
     if hasattr(request.state, "user"):
         return request.state.user
-    uid = session.load(request).get("uid")
-    user = accounts_of(request).get_user(uid) if isinstance(uid, int) else None
+    current = session.load(request)
+    uid = current.get("uid")
+    accounts = accounts_of(request)
+    user = accounts.get_user(uid) if isinstance(uid, int) else None
+    if user is not None and current.get("stamp") != accounts.credential_stamp(user.id):
+        user = None  # the password changed since this session began
     request.state.user = user
     return user
 

@@ -251,6 +251,7 @@ def test_a_site_admin_grants_viewers_on_their_own_site_only(live_server: LiveSer
 def test_change_my_password(live_server: LiveServer) -> None:
     add_user(live_server, "viewer@example.com")
     client = login(live_server, "viewer@example.com")
+    elsewhere = login(live_server, "viewer@example.com")  # the same user in another browser
     page = client.get("/account")
     assert 'action="/account/password"' in page.text
 
@@ -271,7 +272,27 @@ def test_change_my_password(live_server: LiveServer) -> None:
     assert changed.status_code == 200 and "Your password was changed." in changed.text
     assert can_log_in(live_server, "viewer@example.com", "new password 1")
     assert not can_log_in(live_server, "viewer@example.com", "correct horse")
+    # This session goes on; the one opened elsewhere with the old password has ended.
+    assert client.get("/account").status_code == 200
+    assert elsewhere.get("/account").status_code == 303
     client.close()
+    elsewhere.close()
+
+
+def test_a_password_reset_ends_the_users_sessions(live_server: LiveServer) -> None:
+    add_user(live_server, "admin@example.com", admin=True)
+    add_user(live_server, "ann@example.com")
+    ann = login(live_server, "ann@example.com")
+    assert ann.get("/account").status_code == 200
+    admin = login(live_server, "admin@example.com")
+    [ann_user] = [user for user in accounts(live_server).list_users() if user.email == "ann@example.com"]
+    reset = post_form(admin, f"/users/{ann_user.id}", f"/users/{ann_user.id}/password",
+                      {"password": "a brand new one", "password_confirm": "a brand new one"})
+    assert reset.status_code == 303
+    assert ann.get("/account").status_code == 303  # back to the login page
+    assert admin.get("/account").status_code == 200
+    ann.close()
+    admin.close()
 
 
 def test_the_login_page_does_not_tell_which_users_exist(live_server: LiveServer) -> None:
