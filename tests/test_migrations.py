@@ -114,3 +114,15 @@ def test_cli_prints_cluster_sql() -> None:
     result = CliRunner().invoke(main, ["migrate", "--print-sql", "--cluster", "prod"])
     assert result.exit_code == 0
     assert "ReplicatedMergeTree" in result.output and "ENGINE = Distributed(prod" in result.output
+
+
+def test_cluster_alters_change_columns_on_both_tables_and_indexes_on_the_data_only() -> None:
+    add_column = "ALTER TABLE events ADD COLUMN IF NOT EXISTS x UInt8 CODEC(ZSTD(1)) AFTER y"
+    assert migrations.for_cluster(add_column, "prod", "rand()") == [
+        "ALTER TABLE events_local ON CLUSTER prod ADD COLUMN IF NOT EXISTS x UInt8 CODEC(ZSTD(1)) AFTER y",
+        "ALTER TABLE events ON CLUSTER prod ADD COLUMN IF NOT EXISTS x UInt8 AFTER y",
+    ]
+    add_index = "ALTER TABLE events ADD INDEX IF NOT EXISTS i x TYPE minmax GRANULARITY 4"
+    assert migrations.for_cluster(add_index, "prod", "rand()") == [
+        "ALTER TABLE events_local ON CLUSTER prod ADD INDEX IF NOT EXISTS i x TYPE minmax GRANULARITY 4"
+    ]

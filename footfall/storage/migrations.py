@@ -24,6 +24,8 @@ CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 ENGINE = re.compile(r"ENGINE\s*=\s*(\w*MergeTree)(\(([^)]*)\))?", re.IGNORECASE)
 SHARD_BY = re.compile(r"^--\s*shard by:\s*(.+)$", re.MULTILINE)
 ALTER_TABLE = re.compile(r"ALTER TABLE (\w+)", re.IGNORECASE)
+COLUMN_CHANGE = re.compile(r"\b(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b", re.IGNORECASE)
+CODEC = re.compile(r"\s+CODEC\((?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,10 @@ def for_cluster(statement: str, cluster: str, shard_key: str) -> list[str]:
     if alter:
         table = alter.group(1)
         local = statement.replace(alter.group(0), f"ALTER TABLE {table}_local ON CLUSTER {cluster}", 1)
-        return [local, statement.replace(alter.group(0), f"ALTER TABLE {table} ON CLUSTER {cluster}", 1)]
+        if not COLUMN_CHANGE.search(statement):
+            return [local]  # indexes, TTLs, settings and mutations live in the data, not in the Distributed table
+        distributed = statement.replace(alter.group(0), f"ALTER TABLE {table} ON CLUSTER {cluster}", 1)
+        return [local, CODEC.sub("", distributed)]  # a Distributed table stores nothing to compress
     return [statement]
 
 
