@@ -23,7 +23,19 @@ from dashboard.stats import metrics as metric_defs
 from dashboard.stats import periods
 from dashboard.stats.breakdown import MAX_LIMIT, breakdown
 from dashboard.stats.periods import PeriodError
-from dashboard.stats.query import QueryError, StatsQuery, dimension, filter_to_json, parse_filters
+from dashboard import goals
+from dashboard.stats.query import (
+    And,
+    Filter,
+    FilterExpr,
+    Not,
+    Or,
+    QueryError,
+    StatsQuery,
+    dimension,
+    filter_to_json,
+    parse_filters,
+)
 from footfall.metadata.sites import Site, SiteError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -178,10 +190,26 @@ def parse_query(services: Any, site: Site, data: dict[str, Any]) -> dict[str, An
     }
 
 
+def _goal_filters(expr: FilterExpr, stored_as: dict[str, str]) -> FilterExpr:
+    """Filters name goals as the site owner named them; the stats layer knows ``Goal N`` and event names."""
+    if isinstance(expr, Filter):
+        if expr.dimension != "event:goal" or expr.operator not in ("is", "is_not"):
+            return expr
+        return Filter(expr.dimension, expr.operator, tuple(stored_as.get(v, v) for v in expr.values))
+    if isinstance(expr, And):
+        return And(tuple(_goal_filters(f, stored_as) for f in expr.filters))
+    if isinstance(expr, Or):
+        return Or(tuple(_goal_filters(f, stored_as) for f in expr.filters))
+    return Not(_goal_filters(expr.filter, stored_as))
+
+
 def run_query(services: Any, site: Site, plan: dict[str, Any]) -> dict[str, Any]:
     period: periods.Period = plan["period"]
+    names = goals.labels(goals.store_of(services).list(site.id))
+    stored_as = {name: label for label, name in names.items()}
+    filters = [_goal_filters(f, stored_as) for f in plan["filters"]]
     query = StatsQuery.for_period(
-        site.id, period, plan["filters"], visit_timeout_minutes=services.settings.visit_timeout_minutes
+        site.id, period, filters, visit_timeout_minutes=services.settings.visit_timeout_minutes
     )
     result = breakdown(
         services.storage,
@@ -192,9 +220,13 @@ def run_query(services: Any, site: Site, plan: dict[str, Any]) -> dict[str, Any]
         limit=plan["limit"],
         offset=plan["offset"],
     )
-    results = [
-        {"dimensions": row["dimensions"], "metrics": [row[m] for m in plan["metrics"]]} for row in result.rows
-    ]
+    goal_columns = [i for i, name in enumerate(plan["dimensions"]) if name == "event:goal"]
+    results = []
+    for row in result.rows:
+        values = list(row["dimensions"])
+        for i in goal_columns:
+            values[i] = names.get(values[i], values[i])
+        results.append({"dimensions": values, "metrics": [row[m] for m in plan["metrics"]]})
     meta: dict[str, Any] = {}
     include = plan["include"]
     if include.get("imports"):

@@ -191,3 +191,18 @@ def test_the_dashboard_and_csv_show_goal_names(live_server: LiveServer) -> None:
     full = client.get(f"/sites/{site.id}/reports/goals?period=today").text
     assert "Read the blog" in full and "Signed up" in full and "Goal 3" not in full
     client.close()
+
+    # The stats API names goals the same way, and filters by those names.
+    token = accounts(live_server).create_api_token(
+        next(u.id for u in accounts(live_server).list_users() if u.email == "viewer@example.com"))
+    with live_server.client() as api:
+        def query(**extra: object) -> dict:
+            body = {"site_id": "shop.example", "metrics": ["visitors"], "date_range": "day", **extra}
+            response = api.post("/api/v2/query", json=body, headers={"Authorization": f"Bearer {token}"})
+            assert response.status_code == 200, response.text
+            return response.json()
+
+        goals_by_name = {r["dimensions"][0]: r["metrics"][0] for r in query(dimensions=["event:goal"])["results"]}
+        assert goals_by_name == {"Newsletter <b>subscription</b>": 1, "Goal 4": 1, "Signed up": 1}
+        [converted] = query(filters=[["is", "event:goal", ["Newsletter <b>subscription</b>"]]])["results"]
+        assert converted["metrics"] == [1]
