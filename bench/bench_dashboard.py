@@ -147,10 +147,9 @@ def dashboard_reports(storage: Storage, period: periods.Period, previous: period
         "exit pages": lambda: pages.exit_pages(storage, query),
         "page titles": lambda: pages.page_titles(storage, query),
         **{f"sources: {name}": (lambda name=name: sources.sources(storage, query, name))
-           for name in ("sources", "search_engines", "social_networks", "utm_sources", "utm_mediums",
-                        "utm_campaigns", "utm_terms", "utm_contents")},
+           for name in SOURCE_REPORTS},
         **{f"audience: {name}": (lambda name=name: audience.audience(storage, query, name))
-           for name in ("countries", "browsers", "operating_systems", "devices", "screen_sizes", "languages")},
+           for name in AUDIENCE_REPORTS},
         "custom events": lambda: actions.custom_events(storage, query),
         "goals": lambda: actions.goals(storage, query),
         "search terms": lambda: actions.search_terms(storage, query),
