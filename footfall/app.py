@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute
 
+from collector.fast_path import TrackingFastPath
 from collector.routes import routes as collector_routes
 from footfall import admin, retention
 from footfall import services as services_module
@@ -21,7 +22,7 @@ logger = logging.getLogger("footfall")
 
 async def server_error(request: Request, exc: Exception) -> Response:
     # Never a stack trace, and nothing from the request.
-    logger.error("unhandled error on %s", request.url.path, exc_info=(type(exc), exc, None))
+    logger.error("unhandled error on %s: %s", request.url.path, type(exc).__name__)
     return PlainTextResponse("internal error\n", status_code=500)
 
 
@@ -55,4 +56,5 @@ def create_app(settings: Settings, services: services_module.Services | None = N
             if services is None:
                 built.close()
 
-    return Starlette(routes=routes, lifespan=lifespan, exception_handlers={500: server_error})
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={500: server_error})
+    return TrackingFastPath(app) if settings.collector else app  # type: ignore[return-value]
