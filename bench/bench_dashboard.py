@@ -142,21 +142,13 @@ def dashboard_reports(storage: Storage, period: periods.Period, previous: period
     return {
         "kpis + comparison": lambda: aggregate.compare(storage, query, before),
         "timeseries": lambda: timeseries.timeseries(storage, query, period),
-        "top pages": lambda: pages.top_pages(storage, query),
         "entry pages": lambda: pages.entry_pages(storage, query),
         "exit pages": lambda: pages.exit_pages(storage, query),
-        "page titles": lambda: pages.page_titles(storage, query),
         **{f"sources: {name}": (lambda name=name: sources.sources(storage, query, name))
            for name in SOURCE_REPORTS},
         **{f"audience: {name}": (lambda name=name: audience.audience(storage, query, name))
            for name in AUDIENCE_REPORTS},
-        "custom events": lambda: actions.custom_events(storage, query),
-        "goals": lambda: actions.goals(storage, query),
-        "search terms": lambda: actions.search_terms(storage, query),
-        "outlinks": lambda: actions.outlinks(storage, query),
-        "downloads": lambda: actions.downloads(storage, query),
-        "realtime": lambda: realtime.realtime(storage, 1, now=now),
-        "dropped hits": lambda: drops.dropped_hits(storage, 1, period.start_utc, period.end_utc),
+        **event_reports(storage, query, period, now),
     }
 
 
@@ -179,6 +171,13 @@ def shared_dashboard(storage: Storage, period: periods.Period, previous: periods
     return {
         "kpis + comparison": lambda: aggregate.compare(storage, query, before),
         f"{len(visit_reports)} visit reports, shared": lambda: breakdowns(storage, query, visit_reports),
+        **event_reports(storage, query, period, now),
+    }
+
+
+def event_reports(storage: Storage, query: StatsQuery, period: periods.Period, now: datetime) -> dict:
+    """The reports both loads run the same way: event-level ones, realtime and drops."""
+    return {
         "top pages": lambda: pages.top_pages(storage, query),
         "page titles": lambda: pages.page_titles(storage, query),
         "custom events": lambda: actions.custom_events(storage, query),
