@@ -16,7 +16,7 @@ from collector.cors import cors_headers, preflight
 from collector.hit import DropReason, Dropped, RequestMeta
 from collector.ingest import process
 from collector.request_meta import request_meta
-from collector.responses import spool_full_response, tracking_response
+from collector.responses import CLIENT_ERRORS, spool_full_response, tracking_response
 from collector.rows import Row
 from collector.spool import SpoolFull
 from footfall.services import Services
@@ -42,6 +42,12 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+def _refuse(services: Services, reason: DropReason, cors: dict[str, str]) -> Response:
+    """Count a request refused before any hit was parsed, and answer it."""
+    services.writer.count_drop(0, reason.value)
+    return tracking_response(True, reason, cors)
+
+
 def _params(query: str) -> dict[str, str]:
     return dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
 
@@ -53,14 +59,15 @@ async def matomo(request: Request) -> Response:
         return preflight(request, services.sites)
     cors = cors_headers(request.headers.get("origin", ""), services.sites)
     query = request.scope["query_string"].decode("latin-1")
+    if len(query) > settings.max_hit_bytes:
+        return _refuse(services, DropReason.TOO_LARGE, cors)  # before spending time parsing it
     params = _params(query) if query else {}
     bulk: dict | None = None
     if request.method == "POST":
         # A bulk body may carry up to max_bulk_requests hits; a single hit is checked below.
         body = await read_body(request, settings.max_hit_bytes * settings.max_bulk_requests)
         if body is None:
-            services.writer.count_drop(0, DropReason.TOO_LARGE.value)
-            return tracking_response(True, DropReason.TOO_LARGE, cors)
+            return _refuse(services, DropReason.TOO_LARGE, cors)
         stripped = body.lstrip()
         if stripped.startswith(b"{"):
             try:
@@ -68,25 +75,19 @@ async def matomo(request: Request) -> Response:
             except (UnicodeDecodeError, json.JSONDecodeError):
                 bulk = None
             if not isinstance(bulk, dict) or not isinstance(bulk.get("requests"), list):
-                services.writer.count_drop(0, DropReason.MALFORMED.value)
-                return tracking_response(True, DropReason.MALFORMED, cors)
+                return _refuse(services, DropReason.MALFORMED, cors)
         elif body:
             if len(body) > settings.max_hit_bytes:
-                services.writer.count_drop(0, DropReason.TOO_LARGE.value)
-                return tracking_response(True, DropReason.TOO_LARGE, cors)
+                return _refuse(services, DropReason.TOO_LARGE, cors)
             try:
                 params.update(_params(body.decode("utf-8")))
             except UnicodeDecodeError:
-                services.writer.count_drop(0, DropReason.MALFORMED.value)
-                return tracking_response(True, DropReason.MALFORMED, cors)
+                return _refuse(services, DropReason.MALFORMED, cors)
     meta = request_meta(request, settings.trust_proxy_headers)
     now = datetime.now(timezone.utc)
     if bulk is not None:
         return await _bulk(services, bulk, params, meta, now, cors)
 
-    if len(query) > settings.max_hit_bytes:
-        services.writer.count_drop(0, DropReason.TOO_LARGE.value)
-        return tracking_response(True, DropReason.TOO_LARGE, cors)
     send_image = params.get("send_image", "1") != "0"
     if not params:
         # A bare GET, as monitors and curious people send: Matomo answers with a page.
@@ -106,8 +107,7 @@ async def _bulk(
 ) -> Response:
     requests = bulk["requests"]
     if len(requests) > services.settings.max_bulk_requests:
-        services.writer.count_drop(0, DropReason.TOO_LARGE.value)
-        return tracking_response(True, DropReason.TOO_LARGE, cors)
+        return _refuse(services, DropReason.TOO_LARGE, cors)
     token = bulk.get("token_auth") if isinstance(bulk.get("token_auth"), str) else outer.get("token_auth", "")
     rows: list[Row] = []
     invalid: list[int] = []
@@ -133,7 +133,7 @@ async def _bulk(
         else:
             assert reason is not None
             dropped[reason.value] = dropped.get(reason.value, 0) + 1
-            if reason in (DropReason.MALFORMED, DropReason.TOO_LARGE, DropReason.UNKNOWN_SITE, DropReason.INVALID_TOKEN):
+            if reason in CLIENT_ERRORS:
                 invalid.append(index)
     try:
         await services.writer.submit(rows)
