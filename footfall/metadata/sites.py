@@ -224,19 +224,32 @@ class SiteStore:
     def cached(self, site_id: int) -> Site | None:
         return self.snapshot().get(site_id)
 
-    def cached_by_domain(self, domain: str) -> Site | None:
+    def _domain_map(self) -> dict[str, Site]:
         snapshot = self.snapshot()
         if self._domains_for is not snapshot:
             self._domains = {d: site for site in snapshot.values() for d in site.domains}
             self._domains_for = snapshot
+        return self._domains
+
+    def cached_by_domain(self, domain: str) -> Site | None:
         domain = domain.strip().lower()
         if domain.startswith("www."):
             domain = domain[4:]
-        return self._domains.get(domain)
+        return self._domain_map().get(domain)
 
     def origin_allowed(self, host: str) -> bool:
-        """True when some site lists ``host`` (or a parent domain of it)."""
-        return any(site.allows_host(host) for site in self.snapshot().values())
+        """True when some site lists ``host`` (or a parent domain of it), as ``Site.allows_host`` decides.
+
+        A lookup per label of the host in the domain map, not a scan of every site: it runs on every browser hit.
+        """
+        domains = self._domain_map()
+        if "*" in domains:
+            return True
+        host = host.lower().rstrip(".")
+        if host.startswith("www."):
+            host = host[4:]
+        labels = host.split(".")
+        return any(".".join(labels[i:]) in domains for i in range(len(labels)))
 
     def invalidate(self) -> None:
         self._loaded_at = 0.0

@@ -1,0 +1,39 @@
+"""The site store's domain lookups, which the collector runs on every hit."""
+
+from __future__ import annotations
+
+import pytest
+
+from footfall.metadata.db import Database
+from footfall.metadata.sites import SiteStore
+
+HOSTS = [
+    "example.com", "www.example.com", "shop.example.com", "a.b.example.com", "EXAMPLE.COM.", "example.org",
+    "notexample.com", "example.com.evil.org", "blog.example.org", "127.0.0.1", "127.0.0.2", "localhost", "",
+]
+
+
+@pytest.fixture
+def store() -> SiteStore:
+    sites = SiteStore(Database(":memory:"))
+    sites.add("Example", ["example.com"])
+    sites.add("Blog", ["blog.example.org", "127.0.0.1"])
+    return sites
+
+
+def test_an_origin_is_allowed_exactly_when_some_site_allows_its_host(store: SiteStore) -> None:
+    for host in HOSTS:
+        expected = any(site.allows_host(host) for site in store.list())
+        assert store.origin_allowed(host) is expected, host
+    assert store.origin_allowed("shop.example.com") and not store.origin_allowed("example.com.evil.org")
+
+
+def test_a_wildcard_site_allows_every_origin(store: SiteStore) -> None:
+    store.add("Anything", ["*"])
+    assert all(store.origin_allowed(host) for host in HOSTS)
+
+
+def test_domains_are_found_without_www_and_case(store: SiteStore) -> None:
+    assert store.cached_by_domain("WWW.Example.com").name == "Example"
+    assert store.cached_by_domain("blog.example.org").name == "Blog"
+    assert store.cached_by_domain("example.org") is None
