@@ -66,6 +66,13 @@ class Database:
             for statement in statements:
                 self.connection.execute(statement)
 
+    def ensure_column(self, table: str, column: str, ddl: str) -> None:
+        """Add ``column`` (declared by ``ddl``, e.g. ``"INTEGER NOT NULL DEFAULT 0"``) unless ``table`` has it."""
+        with self._lock:
+            present = {row["name"] for row in self.connection.execute(f"PRAGMA table_info({table})")}
+            if column not in present:
+                self.connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}")
+
     def execute(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Cursor:
         with self._lock:
             return self.connection.execute(sql, tuple(parameters))

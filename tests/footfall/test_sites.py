@@ -37,3 +37,13 @@ def test_domains_are_found_without_www_and_case(store: SiteStore) -> None:
     assert store.cached_by_domain("WWW.Example.com").name == "Example"
     assert store.cached_by_domain("blog.example.org").name == "Blog"
     assert store.cached_by_domain("example.org") is None
+
+
+def test_ensure_column_adds_a_column_once() -> None:
+    from footfall.metadata.db import Database
+
+    db = Database(":memory:")
+    db.ensure_column("salts", "note", "TEXT NOT NULL DEFAULT ''")
+    db.ensure_column("salts", "note", "TEXT NOT NULL DEFAULT ''")
+    names = [row["name"] for row in db.fetchall("PRAGMA table_info(salts)")]
+    assert names.count("note") == 1
