@@ -7,11 +7,17 @@ with the same code.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+
+
+# Embedded ClickHouse may write BACKUPs to, and RESTORE from, any directory the process can reach (only
+# ``footfall backup`` and ``footfall restore`` issue them, with a path the operator gave).
+CHDB_OPTIONS = {"backups.allowed_path": "/"}
 
 
 class DataDirLocked(RuntimeError):
@@ -32,7 +38,8 @@ class Storage:
         self.embedded = dsn.startswith("chdb:")
         self._lock = threading.RLock()
         try:
-            self.client: Client = clickhouse_connect.get_client(dsn=dsn)
+            options = {"chdb_options": CHDB_OPTIONS} if self.embedded else {}
+            self.client: Client = clickhouse_connect.get_client(dsn=dsn, **options)
         except Exception as exc:
             text = str(exc)
             if self.embedded and ("Cannot lock file" in text or "already running" in text):
@@ -69,6 +76,12 @@ class Storage:
             settings["insert_deduplication_token"] = dedup_token
         with self._lock:
             self.client.insert(table, rows, column_names=list(columns), settings=settings)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[Storage]:
+        """Hold every other call of this process back while the block runs (reads that must agree with a backup)."""
+        with self._lock:
+            yield self
 
     def close(self) -> None:
         with self._lock:
