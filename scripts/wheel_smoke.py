@@ -59,9 +59,14 @@ def run(command: list[str], cwd: Path, check_status: bool = True, timeout: float
 
 
 def build_wheel(work: Path) -> Path:
+    # From a clean copy: a build/ folder left in the tree would put modules that no longer exist into the wheel.
+    source = work / "source"
+    shutil.copytree(SOURCE, source, ignore=shutil.ignore_patterns(
+        ".git", "build", "dist", "*.egg-info", "__pycache__", ".venv", "footfall-data", "test-artifacts",
+        ".hypothesis", ".pytest_cache", "results"))
     dist = work / "dist"
     run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "-q", "-w", str(dist),
-         str(SOURCE)], cwd=work)
+         str(source)], cwd=work)
     wheels = list(dist.glob("footfall-*.whl"))
     check(len(wheels) == 1, f"expected one wheel in {dist}, found {wheels}")
     return wheels[0]
