@@ -23,7 +23,14 @@ from typing import Any
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats.dimensions import COUNTED, INTERACTION, IS_GOAL, Dimension
 from dashboard.stats.query import Params, StatsQuery
-from dashboard.stats.sql import hits_relation, match_sql, render_filter, sessionized_hits, split_filters, visit_columns_for
+from dashboard.stats.sql import (
+    hits_relation,
+    match_sql,
+    render_filter,
+    sessionized_hits,
+    split_filters,
+    visit_columns_for,
+)
 
 
 def general_sql(

@@ -27,10 +27,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from footfall.schema import COLUMNS
 from dashboard.stats.dimensions import ALWAYS_VISIT_COLUMNS, COUNTED, VISIT_COLUMNS, dimension
 from dashboard.stats.filters import And, FilterExpr, Not, Or, filter_dimensions
 from dashboard.stats.query import Params, StatsQuery
+from footfall.schema import COLUMNS
+
 
 def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
     """SQL for one filter, over the hits relation (a hit-level boolean)."""
