@@ -67,6 +67,8 @@ class Storage:
         settings: dict[str, Any] = {}
         if dedup_token:
             settings["insert_deduplication_token"] = dedup_token
+            # The visits the materialized view derives from the block are deduplicated with it.
+            settings["deduplicate_blocks_in_dependent_materialized_views"] = 1
         with self._lock:
             self.client.insert(table, rows, column_names=list(columns), settings=settings)
 
