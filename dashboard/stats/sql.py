@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from collector.rows import COLUMNS
+from footfall.schema import COLUMNS
 from dashboard.stats.dimensions import ALWAYS_VISIT_COLUMNS, COUNTED, FIRST_HIT_COLUMNS, VISIT_COLUMNS, dimension
 from dashboard.stats.filters import And, FilterExpr, Not, Or, filter_dimensions
 from dashboard.stats.query import Params, StatsQuery
