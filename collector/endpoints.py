@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -83,7 +84,7 @@ async def matomo(request: Request) -> Response:
                 params.update(_params(body.decode("utf-8")))
             except UnicodeDecodeError:
                 return _refuse(services, DropReason.MALFORMED, cors)
-    meta = request_meta(request, settings.trust_proxy_headers)
+    meta = request_meta(request, settings)
     now = datetime.now(timezone.utc)
     if bulk is not None:
         return await _bulk(services, bulk, params, meta, now, cors)
@@ -161,7 +162,7 @@ async def plausible_event(request: Request) -> Response:
     if body is None:
         services.writer.count_drop(0, DropReason.TOO_LARGE.value)
         return JSONResponse({"errors": {"request": "too large"}}, 413, {**cors, "X-Footfall-Dropped": "too-large"})
-    meta = request_meta(request, services.settings.trust_proxy_headers)
+    meta = request_meta(request, services.settings)
     now = datetime.now(timezone.utc)
     try:
         domain_list, template = parse_plausible.parse(parse_plausible.decode(body), meta, now)
@@ -201,6 +202,14 @@ async def plausible_event(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services = services_of(request)
+    expected = services.settings.metrics_token
+    if expected:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            return Response(
+                "a valid metrics token is needed\n", 401, {"WWW-Authenticate": 'Bearer realm="footfall-metrics"'},
+                media_type="text/plain",
+            )
     services.writer._update_gauges()
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

@@ -10,18 +10,22 @@ characters of ``_id``.  Only the site itself can read its first-party cookie,
 so the request must come from one of the site's own origins (the optout.js
 widget on its privacy page), or from the collector's ``/optout`` page with its
 double-submit token.  Deletions are mutations, so they are rate-limited per
-site.  The ``_id`` is never logged: it leaves this module only as its hash.
+client (a per-site limit would let anyone block every visitor's requests).
+The ``_id`` is never logged: it leaves this module only as its hash.
 
 The Origin check keeps other web pages out.  Outside a browser anyone can send
-any Origin; there the 64-bit ``_id`` itself is what names the visitor, and the
-rate limit bounds what guessing could do.
+any Origin; there the 64-bit ``_id`` itself is what names the visitor, the
+rate limit bounds what guessing could do, and the answer is the same whether
+there was anything to delete or not, so it tells a guesser nothing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import secrets
 import time
 from collections import deque
 from urllib.parse import parse_qsl
@@ -30,10 +34,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collector import optout_page
-from collector.cors import preflight
+from collector.cors import origin_host, preflight
 from collector.endpoints import read_body, services_of
-from collector.stages.check_site import host_of
 from footfall import deletion
+from footfall.forwarded import client_address
 from footfall.admin import drain
 from footfall.metadata.sites import Site
 from footfall.services import Services
@@ -45,20 +49,24 @@ FORGETS_PER_WINDOW = 10
 WINDOW_SECONDS = 60.0
 DRAIN_SECONDS = 10.0
 LIMITER_KEY = "optout_forget_limiter"
+DONE = {"status": "done", "message": "Nothing collected about this browser is stored any more."}
 
 
-class SiteRateLimiter:
-    """At most ``limit`` deletions per site in a sliding window, held only in memory."""
+class ClientRateLimiter:
+    """At most ``limit`` deletions per client in a sliding window, held only in memory under salted hashes."""
 
     def __init__(self, limit: int = FORGETS_PER_WINDOW, window_seconds: float = WINDOW_SECONDS) -> None:
         self.limit = limit
         self.window = window_seconds
-        self._stamps: dict[int, deque[float]] = {}
+        self._stamps: dict[bytes, deque[float]] = {}
+        self._salt = secrets.token_bytes(16)
 
-    def wait(self, site_id: int, now: float | None = None) -> float:
-        """Take one slot for ``site_id``: 0 when allowed, else the seconds until a slot frees up."""
+    def wait(self, client: str, now: float | None = None) -> float:
+        """Take one slot for ``client``: 0 when allowed, else the seconds until a slot frees up."""
         now = time.monotonic() if now is None else now
-        stamps = self._stamps.setdefault(site_id, deque())
+        if len(self._stamps) > 100_000:  # bounded memory under a spray of addresses
+            self._stamps = {k: v for k, v in self._stamps.items() if v and now - v[-1] < self.window}
+        stamps = self._stamps.setdefault(hashlib.sha256(self._salt + client.encode()).digest(), deque())
         while stamps and now - stamps[0] >= self.window:
             stamps.popleft()
         if len(stamps) >= self.limit:
@@ -67,16 +75,16 @@ class SiteRateLimiter:
         return 0.0
 
 
-def limiter_of(services: Services) -> SiteRateLimiter:
+def limiter_of(services: Services) -> ClientRateLimiter:
     limiter = services.extras.get(LIMITER_KEY)
-    if not isinstance(limiter, SiteRateLimiter):
-        limiter = services.extras[LIMITER_KEY] = SiteRateLimiter()
+    if not isinstance(limiter, ClientRateLimiter):
+        limiter = services.extras[LIMITER_KEY] = ClientRateLimiter()
     return limiter
 
 
 def site_cors(origin: str, site: Site | None) -> dict[str, str]:
     """CORS headers for a browser on one of ``site``'s own origins, else none."""
-    host = host_of(origin)
+    host = origin_host(origin)
     if site is None or not host or not site.allows_host(host):
         return {}
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
@@ -139,10 +147,10 @@ async def forget(request: Request) -> Response:
             409,
             cors,
         )
-    wait = limiter_of(services).wait(site.id)
+    wait = limiter_of(services).wait(client_address(request, services.settings))
     if wait:
         retry = str(max(1, round(wait)))
-        busy = {"error": "too many deletions for this site; try again shortly"}
+        busy = {"error": "too many deletion requests; try again shortly"}
         return _answer(busy, 429, {**cors, "Retry-After": retry})
     # Hits still in the spool were acknowledged: store them first, so the delete reaches them too.
     if not await drain(services.writer, DRAIN_SECONDS):
@@ -154,4 +162,5 @@ async def forget(request: Request) -> Response:
         logger.warning("a visitor's deletion on site %d failed: %s", site.id, type(exc).__name__)
         return _answer({"error": "storage is unavailable; try again shortly"}, 503, {**cors, "Retry-After": "10"})
     logger.info("a visitor of site %d deleted their data: %d events", site.id, done.deleted)
-    return _answer({"deleted": done.deleted}, 200, cors)
+    # The same answer whether there was anything to delete: it must not tell whether an ID has data.
+    return _answer(DONE, 200, cors)

@@ -13,6 +13,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from dashboard import session
 from dashboard.accounts import Accounts, User
+from dashboard.login_sessions import LoginSessions
 from footfall.metadata.sites import Site
 from footfall.services import Services
 
@@ -114,6 +115,16 @@ def accounts_of(request: Request) -> Accounts:
     return accounts  # type: ignore[return-value]
 
 
+def sessions_of(request: Request) -> LoginSessions:
+    services = services_of(request)
+    sessions = services.extras.get("login_sessions")
+    if sessions is None:
+        accounts_of(request)  # the users table comes first
+        sessions = LoginSessions(services.db)
+        services.extras["login_sessions"] = sessions
+    return sessions  # type: ignore[return-value]
+
+
 def limiter_of(request: Request) -> session.LoginLimiter:
     services = services_of(request)
     limiter = services.extras.get("login_limiter")
@@ -132,6 +143,8 @@ def current_user(request: Request) -> User | None:
     user = accounts.get_user(uid) if isinstance(uid, int) else None
     if user is not None and current.get("stamp") != accounts.credential_stamp(user.id):
         user = None  # the password changed since this session began
+    if user is not None and not sessions_of(request).is_live(current.get("sid"), user.id, session.max_age(request)):
+        user = None  # logged out (here or everywhere) since the cookie was written
     request.state.user = user
     return user
 
@@ -184,13 +197,20 @@ def secure(response: Response) -> Response:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def page(handler: Handler) -> Handler:
-    """Wrap a dashboard handler: CSRF check on POST, errors as pages, security headers, session cookie."""
+    """Wrap a dashboard handler: HEAD as GET, CSRF check on every unsafe method, errors as pages,
+    security headers, session cookie."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
+        if request.method == "HEAD":
+            # Answered as GET (the server sends no body); the handlers know only GET and POST.
+            request = Request({**request.scope, "method": "GET"}, request.receive)
         try:
-            if request.method == "POST":
+            if request.method not in SAFE_METHODS:
                 form = await request.form()
                 request.state.form = form
                 if not session.csrf_valid(request, form.get(session.CSRF_FIELD)):

@@ -13,6 +13,7 @@ from collector.spool import Spool
 from collector.user_agent import UserAgentClassifier
 from collector.visits import VisitTracker
 from collector.writer import Writer
+from footfall import permissions
 from footfall.metadata.db import Database
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
@@ -46,12 +47,12 @@ class Services:
 
 
 def open_metadata(settings: Settings) -> Database:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    permissions.private_dir(settings.data_dir)
     return Database(settings.metadata_file)
 
 
 def open_storage(settings: Settings, *, migrate: bool = True) -> Storage:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    permissions.private_dir(settings.data_dir)
     storage = Storage(settings.clickhouse_dsn, cluster=settings.cluster)
     if migrate:
         for migration in migrations.migrate(storage):
@@ -61,6 +62,8 @@ def open_storage(settings: Settings, *, migrate: bool = True) -> Storage:
 
 def build(settings: Settings, *, storage: Storage | None = None) -> Services:
     db = open_metadata(settings)
+    permissions.private_dir(settings.spool_path)
+    permissions.warn_if_wide(settings.data_dir, settings.metadata_file, settings.spool_path)
     storage = storage or open_storage(settings)
     sites = SiteStore(db)
     salts = SaltStore(db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -33,6 +34,8 @@ def event(site_id: int, visitor_id: int, hit_id: int, title: str = "", when: dat
 
 def footfall(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {"FOOTFALL_GEOIP_PATH": "none", "PATH": "/usr/bin:/bin"}
+    if "PYTHONPATH" in os.environ:  # the code under test, not another installed copy
+        env["PYTHONPATH"] = os.environ["PYTHONPATH"]
     return subprocess.run(
         [sys.executable, "-m", "footfall.cli", *args, "--data-dir", str(data_dir)],
         capture_output=True, text=True, env=env, timeout=120, cwd=data_dir.parent,
