@@ -22,12 +22,8 @@ there was anything to delete or not, so it tells a guesser nothing.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import logging
-import secrets
-import time
-from collections import deque
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -35,51 +31,18 @@ from starlette.responses import JSONResponse, Response
 
 from collector import optout_page
 from collector.cors import origin_host, preflight
-from collector.endpoints import read_body, services_of
+from collector.endpoints import read_body
+from collector.rate_limit import FORGETS_PER_WINDOW, WINDOW_SECONDS, ClientRateLimiter  # noqa: F401
+from collector.state import services_of
 from footfall import deletion
 from footfall.forwarded import client_address
-from footfall.admin import drain
 from footfall.metadata.sites import Site
-from footfall.services import Services
 
 logger = logging.getLogger("footfall.collector")
 
 MAX_BODY_BYTES = 4096
-FORGETS_PER_WINDOW = 10
-WINDOW_SECONDS = 60.0
 DRAIN_SECONDS = 10.0
-LIMITER_KEY = "optout_forget_limiter"
 DONE = {"status": "done", "message": "Nothing collected about this browser is stored any more."}
-
-
-class ClientRateLimiter:
-    """At most ``limit`` deletions per client in a sliding window, held only in memory under salted hashes."""
-
-    def __init__(self, limit: int = FORGETS_PER_WINDOW, window_seconds: float = WINDOW_SECONDS) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._stamps: dict[bytes, deque[float]] = {}
-        self._salt = secrets.token_bytes(16)
-
-    def wait(self, client: str, now: float | None = None) -> float:
-        """Take one slot for ``client``: 0 when allowed, else the seconds until a slot frees up."""
-        now = time.monotonic() if now is None else now
-        if len(self._stamps) > 100_000:  # bounded memory under a spray of addresses
-            self._stamps = {k: v for k, v in self._stamps.items() if v and now - v[-1] < self.window}
-        stamps = self._stamps.setdefault(hashlib.sha256(self._salt + client.encode()).digest(), deque())
-        while stamps and now - stamps[0] >= self.window:
-            stamps.popleft()
-        if len(stamps) >= self.limit:
-            return self.window - (now - stamps[0])
-        stamps.append(now)
-        return 0.0
-
-
-def limiter_of(services: Services) -> ClientRateLimiter:
-    limiter = services.extras.get(LIMITER_KEY)
-    if not isinstance(limiter, ClientRateLimiter):
-        limiter = services.extras[LIMITER_KEY] = ClientRateLimiter()
-    return limiter
 
 
 def site_cors(origin: str, site: Site | None) -> dict[str, str]:
@@ -147,13 +110,13 @@ async def forget(request: Request) -> Response:
             409,
             cors,
         )
-    wait = limiter_of(services).wait(client_address(request, services.settings))
+    wait = services.forget_limiter.wait(client_address(request, services.settings))
     if wait:
         retry = str(max(1, round(wait)))
         busy = {"error": "too many deletion requests; try again shortly"}
         return _answer(busy, 429, {**cors, "Retry-After": retry})
     # Hits still in the spool were acknowledged: store them first, so the delete reaches them too.
-    if not await drain(services.writer, DRAIN_SECONDS):
+    if not await services.writer.drain(DRAIN_SECONDS):
         return _answer({"error": "storage is behind; try again shortly"}, 503, {**cors, "Retry-After": "10"})
     visitor = deletion.Visitor(site_id=site.id, tracker_id=tracker_id)
     try:

@@ -25,7 +25,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from footfall.forwarded import is_https
 from footfall.paths import ROOT
-from footfall.services import Services
+from collector.state import CollectorState, services_of
 
 OPT_OUT_COOKIE = "footfall_optout"
 CSRF_COOKIE = "footfall_optout_csrf"
@@ -143,7 +143,7 @@ def language(requested: str, accept_language: str) -> str:
     return "en"
 
 
-def set_cookie(response: Response, request: Request, services: Services, key: str, value: str, max_age: int) -> None:
+def set_cookie(response: Response, request: Request, services: CollectorState, key: str, value: str, max_age: int) -> None:
     """On https the cookie must work inside a cross-site iframe: SameSite=None, Secure, Partitioned.
 
     Written by hand because Python's cookie module knows ``Partitioned`` only from 3.14 on.
@@ -157,11 +157,11 @@ def set_cookie(response: Response, request: Request, services: Services, key: st
     response.headers.append("set-cookie", "; ".join(parts))
 
 
-def _serializer(services: Services) -> URLSafeTimedSerializer:
+def _serializer(services: CollectorState) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(services.secret, salt=CSRF_SALT)
 
 
-def token_matches(services: Services, token: str, nonce: str) -> bool:
+def token_matches(services: CollectorState, token: str, nonce: str) -> bool:
     if not token or not nonce:
         return False
     try:
@@ -182,7 +182,7 @@ def _headers() -> dict[str, str]:
     }
 
 
-def _site_uses_cookies(services: Services, raw_site_id: str) -> bool:
+def _site_uses_cookies(services: CollectorState, raw_site_id: str) -> bool:
     if not SITE_ID.fullmatch(raw_site_id):
         return False
     site = services.sites.cached(int(raw_site_id))
@@ -190,7 +190,7 @@ def _site_uses_cookies(services: Services, raw_site_id: str) -> bool:
 
 
 def _render(
-    request: Request, services: Services, query: dict[str, str], status: int = 200, refused: bool = False
+    request: Request, services: CollectorState, query: dict[str, str], status: int = 200, refused: bool = False
 ) -> Response:
     lang = language(query.get("lang", ""), request.headers.get("accept-language", ""))
     opted_out = request.cookies.get(OPT_OUT_COOKIE, "") not in ("", "0")
@@ -222,7 +222,7 @@ def _render(
 
 
 async def optout(request: Request) -> Response:
-    services: Services = request.app.state.services
+    services = services_of(request)
     if request.method != "POST":
         return _render(request, services, dict(request.query_params))
     form = await request.form(max_files=0, max_fields=20)

@@ -20,6 +20,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dashboard.state import services_of
 from footfall.forwarded import is_https
 
 COOKIE = "footfall_session"
@@ -41,11 +42,11 @@ class Session(dict):
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.services.secret, salt="footfall.session")
+    return URLSafeTimedSerializer(services_of(request).secret, salt="footfall.session")
 
 
 def max_age(request: Request) -> int:
-    return int(request.app.state.services.settings.session_max_age_days) * 86400
+    return int(services_of(request).settings.session_max_age_days) * 86400
 
 
 def load(request: Request) -> Session:
@@ -70,7 +71,7 @@ def save(request: Request, response: Response) -> None:
     session = getattr(request.state, "session", None)
     if session is None or not session.modified:
         return
-    secure = is_https(request, request.app.state.services.settings)
+    secure = is_https(request, services_of(request).settings)
     if not session:
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="lax", secure=secure)
         return
@@ -209,11 +210,11 @@ DEVICE_ACCOUNTS = 8
 
 
 def _device_serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.services.secret, salt="footfall.device")
+    return URLSafeTimedSerializer(services_of(request).secret, salt="footfall.device")
 
 
 def _account_tag(request: Request, email: str) -> str:
-    key = request.app.state.services.secret.encode()
+    key = services_of(request).secret.encode()
     return hmac.new(key, b"device-account\0" + email.strip().lower().encode(), hashlib.sha256).hexdigest()[:24]
 
 
@@ -248,5 +249,5 @@ def remember_device(request: Request, response: Response, email: str) -> None:
         path="/login",
         httponly=True,
         samesite="strict",
-        secure=is_https(request, request.app.state.services.settings),
+        secure=is_https(request, services_of(request).settings),
     )

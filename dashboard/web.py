@@ -14,8 +14,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from dashboard import session
 from dashboard.accounts import Accounts, User
 from dashboard.login_sessions import LoginSessions
+from dashboard.state import services_of
 from footfall.metadata.sites import Site
-from footfall.services import Services
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -102,36 +102,16 @@ environment.filters.update(
 )
 
 
-def services_of(request: Request) -> Services:
-    return request.app.state.services
-
-
 def accounts_of(request: Request) -> Accounts:
-    services = services_of(request)
-    accounts = services.extras.get("accounts")
-    if accounts is None:
-        accounts = Accounts(services.db)
-        services.extras["accounts"] = accounts
-    return accounts  # type: ignore[return-value]
+    return services_of(request).accounts
 
 
 def sessions_of(request: Request) -> LoginSessions:
-    services = services_of(request)
-    sessions = services.extras.get("login_sessions")
-    if sessions is None:
-        accounts_of(request)  # the users table comes first
-        sessions = LoginSessions(services.db)
-        services.extras["login_sessions"] = sessions
-    return sessions  # type: ignore[return-value]
+    return services_of(request).login_sessions
 
 
 def limiter_of(request: Request) -> session.LoginLimiter:
-    services = services_of(request)
-    limiter = services.extras.get("login_limiter")
-    if limiter is None:
-        limiter = session.LoginLimiter()
-        services.extras["login_limiter"] = limiter
-    return limiter  # type: ignore[return-value]
+    return services_of(request).login_limiter
 
 
 def current_user(request: Request) -> User | None:

@@ -16,9 +16,9 @@ import httpx
 import uvicorn
 
 from footfall import settings as settings_module
-from footfall.app import create_app
+from footfall.app.asgi import create_app
 from footfall.metadata.sites import Site
-from footfall.services import Services, build
+from footfall.app.services import Services, build
 from footfall.settings import Settings
 
 CHROME_UA = (
@@ -59,7 +59,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
             self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on",
-            proxy_headers=False,  # as footfall.server: the app reads forwarded headers from trusted proxies itself
+            proxy_headers=False,  # as footfall.app.server: the app reads forwarded headers from trusted proxies itself
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -124,7 +124,7 @@ class ServerProcess:
         }
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "footfall.cli", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [sys.executable, "-m", "footfall", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -14,7 +14,13 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from dashboard import web
+from dashboard.accounts import Accounts
+from dashboard.goals import GoalStore
+from dashboard.login_sessions import LoginSessions
+from dashboard.session import LoginLimiter
+from dashboard.state import DashboardState
 from footfall.metadata.db import Database
+from footfall.metadata.sites import SiteStore
 from tests.dashboard.web_client import accounts, add_user, csrf_of, login
 from tests.support import LiveServer, free_port, make_settings
 
@@ -46,13 +52,12 @@ def test_every_unsafe_method_needs_the_csrf_token() -> None:
 
     app = Starlette(routes=[Route("/x", handler, methods=["GET", "POST", "PUT", "PATCH", "DELETE"])])
 
-    class Services:  # only what the session and error page read, over a real in-memory metadata database
-        secret = "s" * 32
-        settings = make_settings(Path("/nonexistent"))
-        extras: dict = {}
-        db = Database(":memory:")
-
-    app.state.services = Services()
+    db = Database(":memory:")  # the dashboard's state over a real metadata database; no events are read
+    accounts = Accounts(db)
+    app.state.dashboard = DashboardState(
+        make_settings(Path("/nonexistent")), db, None, SiteStore(db), "s" * 32, accounts, GoalStore(db),  # type: ignore[arg-type]
+        LoginLimiter(), LoginSessions(db),
+    )
     with TestClient(app) as client:
         for method in ("POST", "PUT", "PATCH", "DELETE"):
             assert client.request(method, "/x", data={"a": "b"}).status_code == 403, method

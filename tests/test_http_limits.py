@@ -12,7 +12,7 @@ import pytest
 import uvicorn
 
 from footfall import http_limits
-from footfall.server import uvicorn_config
+from footfall.app.server import uvicorn_config
 from tests.support import free_port, make_settings
 
 

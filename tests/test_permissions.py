@@ -14,7 +14,7 @@ from typing import Iterator
 import pytest
 
 from footfall import permissions
-from footfall.services import build
+from footfall.app.services import build
 from tests.support import make_settings
 
 NOBODY = 65534

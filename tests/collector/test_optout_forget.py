@@ -10,7 +10,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from collector.optout_forget import DONE, FORGETS_PER_WINDOW, LIMITER_KEY, ClientRateLimiter
+from collector.optout_forget import DONE, FORGETS_PER_WINDOW
+from collector.rate_limit import ClientRateLimiter
 from footfall.metadata.sites import Site
 from tests.support import CHROME_UA, LiveServer, free_port, make_settings
 
@@ -34,7 +35,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
 
 @pytest.fixture(autouse=True)
 def fresh_rate_limit(server: LiveServer) -> None:
-    server.services.extras.pop(LIMITER_KEY, None)
+    server.services.collector.forget_limiter = ClientRateLimiter()
 
 
 def send_hits(client: httpx.Client, site: Site, tracker_id: str, pages: list[str]) -> None:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from collector.context import PipelineContext
 from collector.geoip import GeoLookup, open_lookup
 from collector.metrics import CollectorMetrics
-from collector.rows import COLUMNS
+from footfall.schema import COLUMNS
 from collector.spool import Spool
+from collector.state import CollectorState
 from collector.user_agent import UserAgentClassifier
 from collector.visits import VisitTracker
 from collector.writer import Writer
+from dashboard.accounts import Accounts
+from dashboard.goals import GoalStore
+from dashboard.login_sessions import LoginSessions
+from dashboard.session import LoginLimiter
+from dashboard.state import DashboardState
 from footfall import permissions
 from footfall.metadata.db import Database
 from footfall.metadata.salts import SaltStore
@@ -36,8 +42,9 @@ class Services:
     metrics: CollectorMetrics
     writer: Writer
     pipeline: PipelineContext
+    collector: CollectorState
+    dashboard: DashboardState
     geo: GeoLookup | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.geo is not None:
@@ -81,7 +88,12 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
         visits=VisitTracker(settings.visit_timeout_minutes),
     )
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
-    return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, geo)
+    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline)
+    accounts = Accounts(db)  # before the sessions: their table refers to the users
+    dashboard = DashboardState(
+        settings, db, storage, sites, secret, accounts, GoalStore(db), LoginLimiter(), LoginSessions(db)
+    )
+    return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, collector, dashboard, geo)
 
 
 RECENT_VISITS = """

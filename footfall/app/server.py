@@ -7,7 +7,7 @@ import logging
 import uvicorn
 
 from footfall import http_limits, logs, permissions
-from footfall.app import create_app
+from footfall.app.asgi import create_app
 from footfall.settings import Settings
 
 logger = logging.getLogger("footfall")
