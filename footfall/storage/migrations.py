@@ -6,7 +6,8 @@ migration is never edited; a change is a new file.
 The files are written for one node.  With a cluster name, each table becomes a
 ``ReplicatedMergeTree`` table ``<name>_local`` created ``ON CLUSTER``, and a
 ``Distributed`` table under the original name routes reads and writes to it.
-The sharding key comes from the file's ``-- shard by:`` comment.
+The sharding key comes from the file's ``-- shard by:`` comment.  A materialized view is
+created on every node, from the local source table into the local target table.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 ENGINE = re.compile(r"ENGINE\s*=\s*(\w*MergeTree)(\(([^)]*)\))?", re.IGNORECASE)
 SHARD_BY = re.compile(r"^--\s*shard by:\s*(.+)$", re.MULTILINE)
 ALTER_TABLE = re.compile(r"ALTER TABLE (\w+)", re.IGNORECASE)
+CREATE_VIEW = re.compile(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)", re.IGNORECASE)
+FROM_TABLE = re.compile(r"\bFROM (\w+)", re.IGNORECASE)
 COLUMN_CHANGE = re.compile(r"\b(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b", re.IGNORECASE)
 CODEC = re.compile(r"\s+CODEC\((?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
 
@@ -76,6 +79,13 @@ def _has_code(text: str) -> bool:
 
 def for_cluster(statement: str, cluster: str, shard_key: str) -> list[str]:
     """Rewrite a single-node statement into its replicated and distributed form."""
+    view = CREATE_VIEW.search(statement)
+    if view:
+        # Each node's view feeds its own shard: from the local source table to the local target.
+        name, target = view.group(1), view.group(2)
+        head = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {name} ON CLUSTER {cluster} TO {target}_local"
+        body = FROM_TABLE.sub(lambda m: f"FROM {m.group(1)}_local", statement[view.end():])
+        return [head + body]
     create = CREATE_TABLE.search(statement)
     if create:
         table = create.group(1)
