@@ -9,10 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import queue
+import threading
 from typing import Any, Iterable, Iterator, Sequence
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+
+
+# Embedded ClickHouse may write BACKUPs to, and RESTORE from, any directory the process can reach (only
+# ``footfall backup`` and ``footfall restore`` issue them, with a path the operator gave).
+CHDB_OPTIONS = {"backups.allowed_path": "/"}
 
 
 class DataDirLocked(RuntimeError):
@@ -36,9 +42,12 @@ class Storage:
         self.embedded = dsn.startswith("chdb:")
         self._free: queue.LifoQueue[Client] = queue.LifoQueue()
         self._all: list[Client] = []
+        self._exclusive_gate = threading.Lock()
+        self._exclusive_owner: int | None = None
         try:
+            options = {"chdb_options": CHDB_OPTIONS} if self.embedded else {}
             for _ in range(max(1, handles)):
-                client = clickhouse_connect.get_client(dsn=dsn)
+                client = clickhouse_connect.get_client(dsn=dsn, **options)
                 self._all.append(client)
                 self._free.put(client)
         except Exception as exc:
@@ -54,6 +63,9 @@ class Storage:
 
     @contextlib.contextmanager
     def _borrow(self) -> Iterator[Client]:
+        if self._exclusive_owner == threading.get_ident():  # inside exclusive(): every handle is ours
+            yield self.client
+            return
         client = self._free.get()
         try:
             yield client
@@ -89,6 +101,19 @@ class Storage:
             settings["deduplicate_blocks_in_dependent_materialized_views"] = 1
         with self._borrow() as client:
             client.insert(table, rows, column_names=list(columns), settings=settings)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[Storage]:
+        """Hold every other call of this process back while the block runs (reads that must agree with a backup)."""
+        with self._exclusive_gate:
+            held = [self._free.get() for _ in self._all]
+            self._exclusive_owner = threading.get_ident()
+            try:
+                yield self
+            finally:
+                self._exclusive_owner = None
+                for client in held:
+                    self._free.put(client)
 
     def close(self) -> None:
         for client in self._all:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from footfall.paths import SQL_DIR
+from footfall.paths import SQL_DIR, MissingFiles, require
 from footfall.storage.clickhouse import Storage
 
 FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -43,11 +43,14 @@ class Migration:
 
 
 def discover(directory: Path = SQL_DIR) -> list[Migration]:
+    """The migrations in ``directory``, in order; MissingFiles when there is none (never "up to date")."""
     migrations = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in require(directory, "*.sql", "ClickHouse migrations"):
         match = FILE_PATTERN.match(path.name)
         if match:
             migrations.append(Migration(int(match.group(1)), match.group(2), path))
+    if not migrations:
+        raise MissingFiles(f"ClickHouse migrations not found: no NNNN_name.sql file in {directory}.")
     versions = [m.version for m in migrations]
     if len(versions) != len(set(versions)):
         raise ValueError(f"two migrations in {directory} share a version number")
