@@ -17,8 +17,12 @@ URL_SLACK = 2048  # path, parameter names and the rest of the request line aroun
 
 
 def max_url_bytes(settings: Settings) -> int:
-    """The longest request target: a tracking hit may carry ``max_hit_bytes`` of query string."""
-    return max(8192, settings.max_hit_bytes + URL_SLACK)
+    """The longest request target the server takes.
+
+    It stays well above a tracking hit's own ``max_hit_bytes``, so an oversized
+    hit still reaches the collector, which answers it with its drop reason.
+    """
+    return max(65536, 2 * settings.max_hit_bytes + URL_SLACK)
 
 
 def max_head_bytes(settings: Settings) -> int:
