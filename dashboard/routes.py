@@ -6,13 +6,14 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dashboard import api_v2, auth, goals_views, reports_views, sites_views, users_views
-from dashboard.web import STATIC
+from dashboard.web import STATIC, check_files
 from footfall import ids  # noqa: F401 - registers the {name:id} path convertor
 
 GET_POST = ["GET", "POST"]
 
 
 def routes() -> list[BaseRoute]:
+    check_files()
     return [
         Route("/", auth.home),
         Route("/login", auth.login, methods=GET_POST),

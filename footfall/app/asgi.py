@@ -19,6 +19,7 @@ from footfall.app import services as services_module
 from footfall.forwarded import public_base_url
 from footfall.security_headers import SecurityHeaders
 from footfall.settings import Settings
+from footfall.storage import migrations
 
 logger = logging.getLogger("footfall")
 
@@ -50,6 +51,7 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings, services: services_module.Services | None = None) -> Starlette:
+    migrations.discover()  # no migration files: an incomplete installation stops here, before serving
     routes: list[BaseRoute] = []
     if settings.collector:
         routes.extend(collector_routes())
