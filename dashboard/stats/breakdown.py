@@ -6,6 +6,7 @@ dimensions it is the aggregate, with a ``time:*`` dimension a timeseries.
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -180,6 +181,7 @@ HIT_LEVEL = {
     "pageviews": "countIf(event_type = 'pageview')",
     "events": "count()",
     "total_revenue": f"sumIf(revenue, {IS_GOAL})",
+    "revenue_hits": f"countIf({IS_GOAL} AND revenue > 0)",
     "converted_visitors": f"uniqExactIf(visitor_id, {IS_GOAL})",
 }
 
@@ -245,6 +247,8 @@ def _events_sql(
         per_hit["l_pageviews"] = "toUInt64(event_type = 'pageview')"
     if "total_revenue" in components:
         per_hit["l_revenue"] = f"if({IS_GOAL}, revenue, 0.0)"
+    if "revenue_hits" in components:
+        per_hit["l_revenue_hits"] = f"toUInt64({IS_GOAL} AND revenue > 0)"
     if "converted_visitors" in components:
         per_hit["l_converted"] = f"toUInt64({IS_GOAL})"
     dim_sql: list[str] = []
@@ -341,7 +345,7 @@ def _order_terms(
             raise QueryError(f"order_by: direction must be asc or desc, not {direction!r}")
         if name in dimensions:
             terms.append((f"d{dimensions.index(name)}", direction))
-        elif name == "conversion_rate" and name in metrics:
+        elif name in metric_defs.CONVERSION_METRICS and name in metrics:
             in_python = True
         elif name in metric_defs.ORDER_SQL and name in metrics:
             terms.append((metric_defs.ORDER_SQL[name], direction))
@@ -385,33 +389,46 @@ def breakdown(
             total_visitors = aggregate_raw(storage, query, ["visitors"])["visitors"]
     conversion_bases: dict[tuple, int] | None = None
     single_base: int | None = None
-    if "conversion_rate" in metrics:
+    if set(metrics) & set(metric_defs.CONVERSION_METRICS):
+        # Plausible's bases: conversion_rate divides by all visitors of the query without its goal filters;
+        # group_conversion_rate by the visitors of the same group (the dimensions other than event:goal).
         has_goal_filter = "event:goal" in filter_dimensions(query.filters)
         without_goal = query.with_filters(drop_filters(query.filters, "event:goal"))
-        if "event:goal" in dimensions or not dims:
-            if "event:goal" in dimensions or has_goal_filter:
-                single_base = aggregate_raw(storage, without_goal, ["visitors"])["visitors"]
-        elif has_goal_filter:
-            base_sql, base_params = build_sql(without_goal, dims, metrics=["visitors"])
-            conversion_bases = {
-                tuple(row[f"d{i}"] for i in range(len(dims))): int(row["visitors"])
-                for row in storage.query_dicts(base_sql, base_params)
-            }
+        group_dims = [name for name in dimensions if name != "event:goal"]
+        if "event:goal" in dimensions or has_goal_filter:
+            single_base = aggregate_raw(storage, without_goal, ["visitors"])["visitors"]
+            if "group_conversion_rate" in metrics and group_dims:
+                group_index = [dimensions.index(name) for name in group_dims]
+                base_sql, base_params = build_sql(without_goal, [dims[i] for i in group_index], metrics=["visitors"])
+                conversion_bases = {
+                    tuple(row[f"d{k}"] for k in range(len(group_index))): int(row["visitors"])
+                    for row in storage.query_dicts(base_sql, base_params)
+                }
+        else:
+            group_index = []
 
     rows = []
     for raw in raw_rows:
         key = tuple(raw[f"d{i}"] for i in range(len(dims)))
-        base = conversion_bases.get(key, 0) if conversion_bases is not None else single_base
-        row: dict[str, Any] = {"dimensions": [str(value) for value in key]}
+        group_base = None
+        if conversion_bases is not None:
+            group_base = conversion_bases.get(tuple(key[i] for i in group_index), 0)
+        row: dict[str, Any] = {"dimensions": [_label(dim, value, query) for dim, value in zip(dims, key)]}
         if len(key) == 1:
-            row["value"] = str(key[0])
+            row["value"] = row["dimensions"][0]
         for metric in metrics:
             if metric == "percentage" and not dims:
                 row[metric] = 100.0 if raw.get("visitors") else 0.0
                 continue
+            base = group_base if metric == "group_conversion_rate" and group_base is not None else single_base
             row[metric] = metric_defs.finish(raw, metric, total_visitors=total_visitors, conversion_base=base)
         rows.append(row)
     total_rows = int(raw_rows[0].get("total_rows", len(raw_rows))) if raw_rows and dims else len(rows)
+    if dims and not raw_rows and offset > 0 and not in_python:
+        # Past the last row: the count of groups still answers, as in Plausible.
+        count_sql, count_params = build_sql(query, dims, metrics=["visitors"], order=terms, limit=1, offset=0)
+        first = storage.query_dicts(count_sql, count_params)
+        total_rows = int(first[0]["total_rows"]) if first else 0
     if in_python:
         for name, direction in reversed(order_by or []):
             index = dimensions.index(name) if name in dimensions else None
@@ -460,7 +477,7 @@ def breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list
 
 def _shareable(query: StatsQuery, request: Request) -> bool:
     metric_defs.check(list(request.metrics))
-    if len(request.dimensions) > 1 or "conversion_rate" in request.metrics or split_filters(query) is None:
+    if len(request.dimensions) > 1 or set(request.metrics) & set(metric_defs.CONVERSION_METRICS) or split_filters(query) is None:
         return False
     if request.limit is not None and not 0 < request.limit <= MAX_LIMIT or request.offset < 0:
         raise QueryError(f"pagination: limit must be between 1 and {MAX_LIMIT}")
@@ -529,7 +546,8 @@ SETTINGS group_by_use_nulls = 1
         page = group[request.offset:] if request.limit is None else group[request.offset:request.offset + request.limit]
         finished = []
         for raw in page:
-            row = {"dimensions": [str(raw[key])], "value": str(raw[key])}
+            label = _label(dimension(name, interval=query.interval), raw[key], query)
+            row = {"dimensions": [label], "value": label}
             for metric in metrics:
                 row[metric] = metric_defs.finish(raw, metric, total_visitors=total_visitors)
             finished.append(row)
@@ -551,6 +569,15 @@ def _order_value(raw: dict[str, Any], metric: str) -> float:
     if metric == "visit_duration":
         return int(raw["duration_ms"]) / visits if visits else 0.0
     return float(raw["visitors" if metric == "percentage" else metric] or 0)
+
+
+def _label(dim: Dimension, value: Any, query: StatsQuery) -> str:
+    """A group's printed value; a ``time:week`` bucket is labelled no earlier than the range's first day."""
+    text = str(value)
+    if dim.name == "time:week":
+        first = query.start.astimezone(zoneinfo.ZoneInfo(query.timezone)).date().isoformat()
+        return max(text, first)
+    return text
 
 
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:

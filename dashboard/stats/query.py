@@ -13,7 +13,7 @@ the period's end, so every hit counts in exactly one period.
 ``[start, end)``; reports group them by ``visit_id`` once per query (a visit
 made only of ``ping``/``engagement`` hits is no visit).  A visit's source,
 UTM, country and device are its first counted hit's; its entry and exit pages
-its first and last pageview; its duration is last hit minus first hit, pings
+its first and last counted hit's pages (as Plausible's sessions); its duration is last hit minus first hit, pings
 included; a bounce is one pageview and no interaction event.
 
 Filters (Plausible semantics):
@@ -23,7 +23,13 @@ Filters (Plausible semantics):
   (visitors, visits, bounce rate, duration) count the visits that contain at
   least one matching hit; event metrics (pageviews, events, revenue) count
   only the matching hits.
-- ``and``/``or``/``not`` combine both kinds, evaluated per hit.
+- ``and``/``or``/``not`` combine both kinds, evaluated per hit;
+- ``has_done``/``has_not_done`` wrap an event filter and keep the visits
+  with (without) at least one matching hit, whatever else the visit did.
+
+Matching is case-sensitive unless the filter carries Plausible's
+``{"case_sensitive": false}`` modifier.  A property filter only matches hits
+that have the property; ``is "(none)"`` matches the hits without it.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ from typing import Any, Union
 
 from collector.referrers import SEARCH_ENGINE_LABELS, SEARCH_ENGINES, SOCIAL_NETWORKS
 from collector.rows import COLUMNS
+from dashboard.countries import NAMES as COUNTRY_NAMES
 
 OPERATORS = ("is", "is_not", "contains", "contains_not", "matches", "matches_not")
 MAX_FILTER_VALUES = 100
@@ -53,6 +60,11 @@ class Filter:
     dimension: str
     operator: str
     values: tuple[str, ...]
+    case_sensitive: bool | None = None  # None: not given (case-sensitive); echoed as given
+
+    @property
+    def ignores_case(self) -> bool:
+        return self.case_sensitive is False
 
 
 @dataclass(frozen=True)
@@ -70,7 +82,17 @@ class Not:
     filter: "FilterExpr"
 
 
-FilterExpr = Union[Filter, And, Or, Not]
+@dataclass(frozen=True)
+class HasDone:
+    """The visits with (``negated``: without) at least one hit that matches ``filter``."""
+
+    filter: "FilterExpr"
+    negated: bool = False
+
+
+FilterExpr = Union[Filter, And, Or, Not, HasDone]
+BEHAVIOURAL = ("has_done", "has_not_done")
+MODIFIERS = {"case_sensitive": bool}
 
 
 def parse_filter(data: Any, depth: int = 0) -> FilterExpr:
@@ -89,24 +111,39 @@ def parse_filter(data: Any, depth: int = 0) -> FilterExpr:
         if len(data) != 2:
             raise QueryError("filters: not takes one filter")
         return Not(parse_filter(data[1], depth + 1))
+    if operator in BEHAVIOURAL:
+        if len(data) != 2:
+            raise QueryError(f"filters: {operator} takes one filter")
+        inner = parse_filter(data[1], depth + 1)
+        if any(dimension(name, for_filter=True).scope != "event" for name in filter_dimensions(inner)):
+            raise QueryError(f"Invalid filters. {operator} takes event filters only (event:*)")
+        return HasDone(inner, negated=operator == "has_not_done")
     if operator not in OPERATORS:
-        raise QueryError(f"filters: unknown operator {operator!r}; use one of {', '.join(OPERATORS)}, and, or, not")
+        raise QueryError(f"Unknown operator for filter {_short(data)}; use one of {', '.join(OPERATORS)}, and, or, "
+                         f"not, {', '.join(BEHAVIOURAL)}")
     if len(data) not in (3, 4) or not isinstance(data[1], str) or not isinstance(data[2], list):
-        raise QueryError(f"filters: {_short(data)} must be [operator, dimension, [values]]")
+        raise QueryError(f"Invalid filter {_short(data)}: it must be [operator, dimension, [values], modifiers?]")
     values = data[2]
     if not values or len(values) > MAX_FILTER_VALUES:
-        raise QueryError(f"filters: {data[1]} needs 1 to {MAX_FILTER_VALUES} values")
-    if not all(isinstance(value, (str, int, float)) and not isinstance(value, bool) for value in values):
-        raise QueryError(f"filters: the values for {data[1]} must be strings")
+        raise QueryError(f"Invalid filter {_short(data)}: {data[1]} needs 1 to {MAX_FILTER_VALUES} values")
+    if not all(isinstance(value, str) for value in values):
+        raise QueryError(f"Invalid filter {_short(data)}: the values must be strings")
+    case_sensitive = None
+    if len(data) == 4:
+        modifiers = data[3]
+        if (not isinstance(modifiers, dict) or any(key not in MODIFIERS for key in modifiers)
+                or not all(isinstance(v, MODIFIERS[k]) for k, v in modifiers.items())):
+            raise QueryError(f"Invalid filter {_short(data)}: the fourth element takes {{\"case_sensitive\": false}}")
+        case_sensitive = modifiers.get("case_sensitive")
     dimension(data[1], for_filter=True)  # raises for unknown dimensions
-    clean = tuple(str(value) for value in values)
+    clean = tuple(values)
     if operator.startswith("matches"):
         for pattern in clean:
             try:
                 re.compile(pattern)
             except re.error:
                 raise QueryError(f"filters: {pattern!r} is not a valid regular expression") from None
-    return Filter(data[1], operator, clean)
+    return Filter(data[1], operator, clean, case_sensitive)
 
 
 def parse_filters(data: Any) -> tuple[FilterExpr, ...]:
@@ -120,9 +157,13 @@ def parse_filters(data: Any) -> tuple[FilterExpr, ...]:
 
 def filter_to_json(expr: FilterExpr) -> list:
     if isinstance(expr, Filter):
+        if expr.case_sensitive is not None:
+            return [expr.operator, expr.dimension, list(expr.values), {"case_sensitive": expr.case_sensitive}]
         return [expr.operator, expr.dimension, list(expr.values)]
     if isinstance(expr, Not):
         return ["not", filter_to_json(expr.filter)]
+    if isinstance(expr, HasDone):
+        return ["has_not_done" if expr.negated else "has_done", filter_to_json(expr.filter)]
     return ["and" if isinstance(expr, And) else "or", [filter_to_json(child) for child in expr.filters]]
 
 
@@ -131,7 +172,7 @@ def filter_dimensions(filters: tuple[FilterExpr, ...] | FilterExpr) -> set[str]:
         return set().union(*(filter_dimensions(f) for f in filters)) if filters else set()
     if isinstance(filters, Filter):
         return {filters.dimension}
-    if isinstance(filters, Not):
+    if isinstance(filters, (Not, HasDone)):
         return filter_dimensions(filters.filter)
     return set().union(*(filter_dimensions(child) for child in filters.filters))
 
@@ -229,8 +270,10 @@ VISIT_COLUMNS: dict[str, str] = {
     "visit_hits": "countIf(counted)",
     "visit_pageviews": "countIf(event_type = 'pageview')",
     "visit_interactions": f"countIf({INTERACTION})",
-    "entry_page": "argMinIf(pathname, timestamp, event_type = 'pageview')",
-    "exit_page": "argMaxIf(pathname, timestamp, event_type = 'pageview')",
+    # As in Plausible, a visit's entry and exit pages are the pages of its first and last counted hit.
+    "entry_page": "argMinIf(pathname, timestamp, counted)",
+    "exit_page": "argMaxIf(pathname, timestamp, counted)",
+    "exit_hostname": "argMaxIf(hostname, timestamp, counted)",
     **{
         f"v_{column}": _first(column)
         for column in (
@@ -303,6 +346,18 @@ DEVICE = (
 )
 
 
+def _sql_strings(values: list[str]) -> str:
+    """A ClickHouse array literal of constant strings (from code, never from input)."""
+    assert all("'" not in v and "\\" not in v for v in values)
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+COUNTRY_NAME = (
+    f"transform(v_country_code, {_sql_strings(list(COUNTRY_NAMES))}, {_sql_strings(list(COUNTRY_NAMES.values()))}, "
+    "v_country_code)"
+)
+
+
 @dataclass(frozen=True)
 class Dimension:
     """A report dimension: its SQL over the hits relation, and which rows it applies to.
@@ -365,6 +420,7 @@ DIMENSIONS: dict[str, Dimension] = {
         _visit("visit:entry_page", "entry_page", "entry_page != ''"),
         _visit("visit:exit_page", "exit_page", "exit_page != ''"),
         _visit("visit:entry_page_hostname", "v_hostname"),
+        _visit("visit:exit_page_hostname", "exit_hostname"),
         _visit(
             "visit:source",
             "if(v_referrer_type IN ('direct', 'internal', '') OR v_referrer_name = '', 'Direct / None', v_referrer_name)",
@@ -377,14 +433,18 @@ DIMENSIONS: dict[str, Dimension] = {
         _visit("visit:search_engine", "v_referrer_name", "v_referrer_type = 'search'"),
         _visit("visit:social_network", "v_referrer_name", "v_referrer_type = 'social'"),
         _visit("visit:channel", CHANNEL),
-        _visit("visit:utm_source", "v_utm_source", "v_utm_source != ''"),
-        _visit("visit:utm_medium", "v_utm_medium", "v_utm_medium != ''"),
-        _visit("visit:utm_campaign", "v_utm_campaign", "v_utm_campaign != ''"),
-        _visit("visit:utm_term", "v_utm_term", "v_utm_term != ''"),
-        _visit("visit:utm_content", "v_utm_content", "v_utm_content != ''"),
+        _visit("visit:utm_source", "if(v_utm_source = '', '(not set)', v_utm_source)"),
+        _visit("visit:utm_medium", "if(v_utm_medium = '', '(not set)', v_utm_medium)"),
+        _visit("visit:utm_campaign", "if(v_utm_campaign = '', '(not set)', v_utm_campaign)"),
+        _visit("visit:utm_term", "if(v_utm_term = '', '(not set)', v_utm_term)"),
+        _visit("visit:utm_content", "if(v_utm_content = '', '(not set)', v_utm_content)"),
         _visit("visit:country", "v_country_code"),
+        _visit("visit:country_name", COUNTRY_NAME),
         _visit("visit:region", "v_region"),
         _visit("visit:city", "v_city"),
+        # The GeoIP databases give names for regions and cities, so the names are the stored values.
+        _visit("visit:region_name", "v_region"),
+        _visit("visit:city_name", "v_city"),
         _visit("visit:browser", "v_browser"),
         _visit("visit:browser_version", "concat(v_browser, ' ', v_browser_version)"),
         _visit("visit:os", "v_os"),
@@ -429,17 +489,34 @@ def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
         return "(" + " OR ".join(render_filter(child, params, tz) for child in expr.filters) + ")"
     if isinstance(expr, Not):
         return f"(NOT {render_filter(expr.filter, params, tz)})"
+    if isinstance(expr, HasDone):
+        # A visit-level fact over the visit's hits (the general path evaluates it in a SELECT).
+        inner = render_filter(expr.filter, params, tz)
+        done = f"(max(toUInt8(({inner}) AND counted)) OVER (PARTITION BY visit_id))"
+        return f"({done} = {0 if expr.negated else 1})"
     dim = dimension(expr.dimension, for_filter=True)
-    column = dim.expression(params, tz)
     op, values = expr.operator, list(expr.values)
+    is_prop = expr.dimension.startswith(PROPS_PREFIX)
+    column = f"props[{params.bind(dim.key)}]" if is_prop else dim.expression(params, tz)
     if op in ("is", "is_not"):
-        test = f"{column} IN {params.bind(values, 'Array(String)')}"
+        if expr.ignores_case:
+            test = f"lower({column}) IN {params.bind([v.lower() for v in values], 'Array(String)')}"
+        else:
+            test = f"{column} IN {params.bind(values, 'Array(String)')}"
     elif op in ("contains", "contains_not"):
-        test = f"multiSearchAnyCaseInsensitiveUTF8({column}, {params.bind(values, 'Array(String)')})"
+        search = "multiSearchAnyCaseInsensitiveUTF8" if expr.ignores_case else "multiSearchAnyUTF8"
+        test = f"{search}({column}, {params.bind(values, 'Array(String)')})"
     else:
-        test = "(" + " OR ".join(f"match({column}, {params.bind(v)})" for v in values) + ")"
+        prefix = "(?i)" if expr.ignores_case else ""
+        test = "(" + " OR ".join(f"match({column}, {params.bind(prefix + v)})" for v in values) + ")"
     if op.endswith("_not"):
         test = f"NOT {test}"
+    if is_prop:
+        # Hits without the property match only "(none)" (is), and every negated test.
+        missing = "(none)" in values if op in ("is", "is_not") else False
+        if op.endswith("_not"):
+            missing = not missing
+        test = f"if(mapContains(props, {params.bind(dim.key)}), {test}, {int(missing)})"
     if dim.scope == "event" and dim.only:
         return f"(({dim.condition(params, tz)}) AND {test})"
     return f"({test})"
@@ -513,9 +590,23 @@ def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) ->
 )"""
 
 
+def has_behavioural(filters: tuple[FilterExpr, ...] | FilterExpr) -> bool:
+    if isinstance(filters, tuple):
+        return any(has_behavioural(f) for f in filters)
+    if isinstance(filters, HasDone):
+        return True
+    if isinstance(filters, Not):
+        return has_behavioural(filters.filter)
+    if isinstance(filters, (And, Or)):
+        return any(has_behavioural(f) for f in filters.filters)
+    return False
+
+
 def split_filters(query: StatsQuery) -> tuple[list[FilterExpr], list[FilterExpr]] | None:
     """Top-level filters split into (visit-only, event-only); None when one mixes both kinds."""
     visit_filters, event_filters = [], []
+    if has_behavioural(query.filters):
+        return None
     for expr in query.filters:
         scopes = {dimension(name, for_filter=True).scope for name in filter_dimensions(expr)}
         if scopes == {"visit"}:
