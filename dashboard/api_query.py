@@ -90,7 +90,10 @@ def parse(data: dict[str, Any], tz: str, goal_names: set[str], earliest: date | 
     if data.get("date") is not None:
         if not isinstance(data["date"], str) or not periods.DATE_ONLY.match(data["date"]):
             raise QueryError(f"Invalid date {data['date']!r}")
-        today = periods.parse_date(data["date"], "date")
+        try:
+            today = periods.parse_date(data["date"], "date")
+        except PeriodError:
+            raise QueryError(f"Invalid date {data['date']!r}") from None
     period = _date_range(data["date_range"], tz, today, earliest)
 
     dimensions = data.get("dimensions") or []

@@ -214,7 +214,7 @@ def resolve(
             last = _month_start(today) - timedelta(days=1)
             return make(period, tz, first, last, interval or ("month" if count > 3 else None))
     raise PeriodError(
-        f"date_range: {period!r} is not a period; use day, yesterday, Nd (e.g. 7d), Nmo (e.g. 6mo), month, "
+        f"Invalid date_range {period!r}; use day, yesterday, Nd (e.g. 7d), Nmo (e.g. 6mo), month, "
         "last_month, year, all, 24h, 30m, realtime or a pair of ISO dates or date-times"
     )
 
@@ -249,7 +249,7 @@ def from_pair(first: str, last: str, tz: str) -> Period:
     """
     if DATE_ONLY.match(first) and DATE_ONLY.match(last):
         return resolve("custom", tz, start=parse_date(first, "date_range"), end=parse_date(last, "date_range"))
-    invalid = PeriodError(f"date_range: invalid date_range {[first, last]!r}; use two ISO dates or two ISO date-times "
+    invalid = PeriodError(f"Invalid date_range {[first, last]!r}; use two ISO dates or two ISO date-times "
                           "with a zone offset, e.g. [\"2024-01-01T00:00:00+01:00\", \"2024-01-01T12:00:00+01:00\"]")
     if not (DATE_TIME.match(first) and DATE_TIME.match(last)):
         raise invalid
