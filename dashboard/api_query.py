@@ -18,22 +18,21 @@ from dashboard.stats import metrics as metric_defs
 from dashboard.stats import periods
 from dashboard.stats.breakdown import MAX_LIMIT
 from dashboard.stats.periods import PeriodError
-from dashboard.stats.query import (
+from dashboard.stats.dimensions import DIMENSIONS, PROPS_PREFIX, TIME_DIMENSIONS
+from dashboard.stats.filters import (
     BEHAVIOURAL,
-    DIMENSIONS,
     MODIFIERS,
     OPERATORS,
-    PROPS_PREFIX,
-    TIME_DIMENSIONS,
     And,
     Filter,
     FilterExpr,
     HasDone,
     Not,
     Or,
-    QueryError,
+    filter_dimensions,
     parse_filters,
 )
+from dashboard.stats.query import QueryError
 
 KEYS = ("site_id", "metrics", "date_range", "dimensions", "filters", "order_by", "pagination", "include", "date")
 REQUIRED = ("site_id", "metrics", "date_range")
@@ -155,8 +154,6 @@ def _check_filter(expr: FilterExpr, goal_names: set[str], depth: int) -> None:
 
 
 def _mentions(filters: tuple[FilterExpr, ...], name: str) -> bool:
-    from dashboard.stats.query import filter_dimensions
-
     return name in filter_dimensions(filters)
 
 

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from dashboard import api_query
-from dashboard.stats.query import PROPS_PREFIX, TIME_DIMENSIONS
+from dashboard.stats.dimensions import PROPS_PREFIX, TIME_DIMENSIONS
 
 SCHEMA_ID = "/api/docs/query/schema.json"
 

@@ -27,7 +27,9 @@ from dashboard.stats import metrics as metric_defs
 from dashboard.stats import periods
 from dashboard.stats.breakdown import breakdown
 from dashboard.stats.periods import PeriodError
-from dashboard.stats.query import And, Filter, FilterExpr, HasDone, Not, Or, QueryError, StatsQuery, filter_to_json
+from dashboard.state import services_of
+from dashboard.stats.filters import And, Filter, FilterExpr, HasDone, Not, Or, filter_to_json
+from dashboard.stats.query import QueryError, StatsQuery
 from footfall.metadata.sites import Site, SiteError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -67,7 +69,7 @@ async def query_endpoint(request: Request) -> JSONResponse:
     if not isinstance(data, dict):
         return _error("The body must be a JSON object.")
 
-    services = request.app.state.services
+    services = services_of(request)
     domain = data.get("site_id")
     if not isinstance(domain, str) or not domain.strip():
         return _error("site_id: the site's domain is required.")

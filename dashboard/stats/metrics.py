@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dashboard.stats.query import IS_GOAL, QueryError
+from dashboard.stats.dimensions import IS_GOAL
+from dashboard.stats.query import QueryError
 
 METRICS = (
     "visitors",
@@ -32,6 +33,9 @@ EVENT_METRICS = ("pageviews", "events", "total_revenue", "average_revenue")
 SESSION_METRICS = ("bounce_rate", "views_per_visit", "visit_duration")
 REVENUE_METRICS = ("total_revenue", "average_revenue")
 CONVERSION_METRICS = ("conversion_rate", "group_conversion_rate")
+
+# The top-line numbers (KPIs) of a period, in the order the dashboard shows them and the chart offers them.
+KPI_METRICS = ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")
 
 # Per (group, visit): what the visit contributes.  ``is_match`` is the hit's filter result.
 VISIT_LEVEL = {
