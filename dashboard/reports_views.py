@@ -57,6 +57,7 @@ PERIOD_CHOICES = [
     ("month", "This month"),
     ("last_month", "Last month"),
     ("12mo", "12 months"),
+    ("year", "This year"),
 ]
 PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
 CARD_ROWS = 9
