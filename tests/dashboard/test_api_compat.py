@@ -10,7 +10,7 @@ the last test checks and prints it.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
 

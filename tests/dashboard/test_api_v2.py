@@ -156,3 +156,12 @@ def test_filter_values_are_bound_not_pasted(live_server: LiveServer) -> None:
     })
     assert response.json()["results"] == [{"dimensions": [evil], "metrics": [1]}]
     assert live_server.count() == 1
+
+
+def test_the_query_schema_is_public_json(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        response = client.get("/api/docs/query/schema.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["required"] == ["site_id", "metrics", "date_range"]
+    assert "has_done" in schema["definitions"]["filter_tree"]["oneOf"][3]["items"][0]["enum"]
