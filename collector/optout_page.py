@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from pathlib import Path
 from email.utils import formatdate
 from urllib.parse import urlencode
 
@@ -23,7 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from footfall.paths import ROOT
+from footfall.paths import require_file
 from collector.state import CollectorState, services_of
 
 OPT_OUT_COOKIE = "footfall_optout"
@@ -44,12 +45,20 @@ STYLE_PARAMS = {
     "fontFamily": FONT_FAMILY,
 }
 
-TEMPLATES = ROOT / "collector" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "optout.html"
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+
+def check_files() -> None:
+    """Fail at start, not on the first visitor, when the page's template is not installed."""
+    require_file(TEMPLATES / TEMPLATE, "the opt-out page template")
+
 
 TEXTS = {
     "en": {
@@ -210,7 +219,7 @@ def _render(
     site_id = query.get("idsite", "")
     if SITE_ID.fullmatch(site_id):
         keep["idsite"] = site_id
-    html = environment.get_template("optout.html").render(
+    html = environment.get_template(TEMPLATE).render(
         t=TEXTS[lang],
         lang=lang,
         style=style_params(query),

@@ -6,12 +6,13 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from dashboard import api_v2, auth, goals_views, reports_views, sites_views, users_views
-from dashboard.web import STATIC
+from dashboard.web import STATIC, check_files
 
 GET_POST = ["GET", "POST"]
 
 
 def routes() -> list[BaseRoute]:
+    check_files()
     return [
         Route("/", auth.home),
         Route("/login", auth.login, methods=GET_POST),

@@ -208,7 +208,7 @@ async def user_delete(request: Request) -> Response:
 def _settings_with(request: Request, site: Site, *, status: int = 200, **extra: Any) -> Response:
     from dashboard import sites_views
 
-    return sites_views._settings_page(request, site, sites_views._values_from_site(site), {}, status=status, **extra)
+    return sites_views.settings_page(request, site, sites_views.values_from_site(site), {}, status=status, **extra)
 
 
 @page

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import jinja2
+import jinja2.meta
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -15,6 +16,7 @@ from dashboard import session
 from dashboard.accounts import Accounts, User
 from dashboard.state import services_of
 from footfall.metadata.sites import Site
+from footfall.paths import MissingFiles, require
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -99,6 +101,17 @@ environment = jinja2.Environment(
 environment.filters.update(
     number=format_number, compact=format_compact, duration=format_duration, percent=format_percent, flag=flag
 )
+
+
+def check_files() -> None:
+    """Fail at start when the templates or assets are not installed, or a template names one that is missing."""
+    names = {path.name for path in require(TEMPLATES, "*.html", "the dashboard's templates")}
+    require(STATIC, "*", "the dashboard's assets")
+    for name in sorted(names):
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        for used in jinja2.meta.find_referenced_templates(environment.parse(source)):
+            if used is not None and used not in names:
+                raise MissingFiles(f"the dashboard template {used} (used by {name}) is missing from {TEMPLATES}")
 
 
 def accounts_of(request: Request) -> Accounts:

@@ -9,14 +9,26 @@ command-line flags.  Every value is checked; a bad one raises
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
+import logging
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 ENV_PREFIX = "FOOTFALL_"
+# Kubernetes sets these in every pod of a namespace with a Service called "footfall" (Docker links did the
+# same): FOOTFALL_SERVICE_HOST, FOOTFALL_SERVICE_PORT[_NAME], FOOTFALL_PORT_8000_TCP[_PROTO|_PORT|_ADDR], and
+# FOOTFALL_PORT=tcp://10.0.0.1:8000. They describe the Service, not settings: ignored with a warning.
+SERVICE_VARIABLE = re.compile(
+    r"FOOTFALL_(?:SERVICE_HOST|SERVICE_PORT(?:_\w+)?|PORT_\d+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)"
+)
+SERVICE_URL = re.compile(r"(?:tcp|udp|sctp)://", re.IGNORECASE)
+
+logger = logging.getLogger("footfall.settings")
 
 DEFAULT_URL_DENYLIST = (
     "email",
@@ -238,13 +250,19 @@ def load(
                     raise SettingsError(key, f"unknown key in {path}")
                 values[key] = raw
     env = os.environ if environ is None else environ
+    ignored = []
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
             continue
+        if is_service_variable(name, raw):
+            ignored.append(name)
+            continue
         key = name[len(ENV_PREFIX):].lower()
         if key not in FIELDS:
-            raise SettingsError(name, "unknown setting")
+            raise SettingsError(name, "unknown setting" + _did_you_mean(key))
         values[key] = raw
+    if ignored:
+        logger.warning("ignoring %s: Kubernetes service variables, not Footfall settings", ", ".join(sorted(ignored)))
     for key, raw in (overrides or {}).items():
         if raw is None:
             continue
@@ -265,6 +283,18 @@ def load(
     settings = dataclasses.replace(start, **coerced)
     _validate(settings)
     return settings
+
+
+def is_service_variable(name: str, value: str) -> bool:
+    """Whether ``name=value`` is one of the variables Kubernetes sets for a Service called "footfall"."""
+    if name == ENV_PREFIX + "PORT":
+        return bool(SERVICE_URL.match(value.strip()))  # FOOTFALL_PORT=8080 is still the port
+    return name[len(ENV_PREFIX):].lower() not in FIELDS and bool(SERVICE_VARIABLE.fullmatch(name))
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    return f" (did you mean {ENV_PREFIX}{close[0].upper()}?)" if close else ""
 
 
 __all__ = ["Settings", "SettingsError", "load", "DEFAULT_URL_DENYLIST"]

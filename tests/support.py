@@ -89,7 +89,7 @@ class LiveServer:
             if writer.flush_once() and not writer.spool.sealed():
                 break
             time.sleep(0.05)
-        writer._flush_drops()
+        writer.flush_drops()
 
     def rows(self, sql: str = "SELECT * FROM events ORDER BY timestamp", **parameters: Any) -> list[dict[str, Any]]:
         self.flush()

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from footfall import deletion, export, retention
+from footfall import backup, deletion, export, retention
 from footfall.settings import Settings
 
 TOKEN_FILE = "admin.token"
@@ -175,12 +175,31 @@ async def enforce_retention(request: Request) -> Response:
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
 
 
+async def make_backup(request: Request) -> Response:
+    services = request.app.state.services
+    try:
+        dest = backup.check_destination(Path(str((await request.json()).get("dest", ""))))
+    except (json.JSONDecodeError, AttributeError):
+        return JSONResponse({"error": "expected a JSON body with dest"}, 400)
+    except backup.BackupError as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    # Every hit acknowledged so far goes into the backup.
+    if not await services.writer.drain(DRAIN_SECONDS):
+        return JSONResponse({"error": "storage is behind; try again shortly"}, 503, {"Retry-After": "10"})
+    try:
+        manifest = await asyncio.to_thread(backup.create, services.storage, services.db, dest)
+    except (backup.BackupError, OSError) as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    return JSONResponse(manifest.to_json())
+
+
 def routes() -> list[Route]:
     return [
         Route(f"{PREFIX}/ping", guarded(ping), methods=["GET"]),
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
+        Route(f"{PREFIX}/backup", guarded(make_backup), methods=["POST"]),
     ]
 
 
@@ -250,6 +269,9 @@ class AdminClient:
         with self._open(request) as response:
             total = int(response.headers.get("X-Footfall-Rows", "0"))
             yield total, (json.loads(line) for line in response if line.strip())
+
+    def backup(self, dest: Path) -> backup.Manifest:
+        return backup.Manifest.from_json(self._call("POST", "/backup", {"dest": str(dest)}))
 
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})

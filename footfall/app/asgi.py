@@ -17,6 +17,7 @@ from footfall import retention
 from footfall.app import admin
 from footfall.app import services as services_module
 from footfall.settings import Settings
+from footfall.storage import migrations
 
 logger = logging.getLogger("footfall")
 
@@ -28,6 +29,7 @@ async def server_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(settings: Settings, services: services_module.Services | None = None) -> Starlette:
+    migrations.discover()  # no migration files: an incomplete installation stops here, before serving
     routes: list[BaseRoute] = []
     if settings.collector:
         routes.extend(collector_routes())

@@ -28,7 +28,8 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
 
 
 def run(settings: Settings) -> None:
+    config = uvicorn_config(settings)  # builds the app: missing files stop it here, before anything listens
     logs.configure(settings.log_level, settings.log_format)
     mode = "embedded ClickHouse at " + str(settings.data_dir) if settings.is_embedded else "ClickHouse server"
     logger.info("starting Footfall on http://%s:%d (%s)", settings.host, settings.port, mode)
-    uvicorn.Server(uvicorn_config(settings)).run()
+    uvicorn.Server(config).run()

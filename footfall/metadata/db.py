@@ -85,6 +85,15 @@ class Database:
         with self._lock:
             return self.connection.execute(sql, tuple(parameters)).fetchone()
 
+    def backup_to(self, path: Path | str) -> None:
+        """A consistent copy of the whole database in ``path``, with SQLite's online backup (writers may go on)."""
+        target = sqlite3.connect(str(path))
+        try:
+            with self._lock:
+                self.connection.backup(target)
+        finally:
+            target.close()
+
     def transaction(self) -> "_Transaction":
         return _Transaction(self)
 

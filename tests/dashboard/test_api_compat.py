@@ -221,6 +221,16 @@ def v_revenue_shape_and_average(data: Dataset) -> None:
     same(average["value"], round(sum(paid) / len(paid), 2))
 
 
+def v_revenue_by_country_without_filters(data: Dataset) -> None:
+    answer = post(data, metrics=["visits", "total_revenue", "average_revenue"], date_range=pair(data),
+                  dimensions=["visit:country"]).json()
+    want = model(data, ["visit:country"], [])
+    for key, metrics in rows(answer).items():
+        same(metrics[0], want[key]["visits"])
+        same(metrics[1]["value"], round(want[key]["revenue"], 2))
+        assert metrics[2]["value"] >= 0
+
+
 def v_has_done_and_has_not_done(data: Dataset) -> None:
     for operator in ("has_done", "has_not_done"):
         filters = [[operator, ["is", "event:name", ["Site Search"]]]]
