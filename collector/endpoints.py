@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -78,7 +79,7 @@ async def matomo(request: Request) -> Response:
                 params.update(_params(body.decode("utf-8")))
             except UnicodeDecodeError:
                 return _refuse(services, DropReason.MALFORMED, cors)
-    meta = request_meta(request, settings.trust_proxy_headers)
+    meta = request_meta(request, settings)
     now = datetime.now(timezone.utc)
     if bulk is not None:
         return await _bulk(services, bulk, params, meta, now, cors)
@@ -156,7 +157,7 @@ async def plausible_event(request: Request) -> Response:
     if body is None:
         reason = drop(services, DropReason.TOO_LARGE)
         return JSONResponse({"errors": {"request": "too large"}}, 413, {**cors, DROPPED_HEADER: reason.value})
-    meta = request_meta(request, services.settings.trust_proxy_headers)
+    meta = request_meta(request, services.settings)
     now = datetime.now(timezone.utc)
     try:
         domain_list, template = parse_plausible.parse(parse_plausible.decode(body), meta, now)
@@ -196,6 +197,14 @@ async def plausible_event(request: Request) -> Response:
 
 async def metrics(request: Request) -> Response:
     services = services_of(request)
+    expected = services.settings.metrics_token
+    if expected:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            return Response(
+                "a valid metrics token is needed\n", 401, {"WWW-Authenticate": 'Bearer realm="footfall-metrics"'},
+                media_type="text/plain",
+            )
     services.writer.update_gauges()
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 

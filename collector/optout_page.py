@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from footfall.forwarded import is_https
 from footfall.paths import require_file
 from collector.state import CollectorState, services_of
 
@@ -151,14 +152,6 @@ def language(requested: str, accept_language: str) -> str:
     return "en"
 
 
-def is_https(request: Request, trust_proxy_headers: bool) -> bool:
-    if trust_proxy_headers:
-        forwarded = request.headers.get("x-forwarded-proto", "")
-        if forwarded:
-            return forwarded.split(",", 1)[0].strip().lower() == "https"
-    return request.url.scheme == "https"
-
-
 def set_cookie(response: Response, request: Request, services: CollectorState, key: str, value: str, max_age: int) -> None:
     """On https the cookie must work inside a cross-site iframe: SameSite=None, Secure, Partitioned.
 
@@ -166,7 +159,7 @@ def set_cookie(response: Response, request: Request, services: CollectorState, k
     """
     parts = [f"{key}={value}", "Path=/", f"Max-Age={max_age}", f"Expires={formatdate(time.time() + max_age, usegmt=True)}"]
     parts.append("HttpOnly")
-    if is_https(request, services.settings.trust_proxy_headers):
+    if is_https(request, services.settings):
         parts += ["Secure", "SameSite=None", "Partitioned"]
     else:
         parts.append("SameSite=Lax")

@@ -65,7 +65,7 @@ async def delete_goal(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/sites/{site_id:int}/goals", add_goal, methods=["POST"]),
-        Route("/sites/{site_id:int}/goals/{goal_id:int}", edit_goal, methods=["POST"]),
-        Route("/sites/{site_id:int}/goals/{goal_id:int}/delete", delete_goal, methods=["POST"]),
+        Route("/sites/{site_id:id}/goals", add_goal, methods=["POST"]),
+        Route("/sites/{site_id:id}/goals/{goal_id:id}", edit_goal, methods=["POST"]),
+        Route("/sites/{site_id:id}/goals/{goal_id:id}/delete", delete_goal, methods=["POST"]),
     ]

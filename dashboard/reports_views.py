@@ -529,7 +529,7 @@ async def export_csv(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
-    for prefix in ("/sites/{site_id:int}", "/share/{token}"):
+    for prefix in ("/sites/{site_id:id}", "/share/{token}"):
         routes += [
             Route(prefix, dashboard),
             Route(prefix + "/reports/{report}", full_report),

@@ -22,6 +22,7 @@ from dashboard.web import (
     site_for,
 )
 from footfall import snippets
+from footfall.forwarded import public_base_url
 from footfall.metadata import sites as sites_module
 from footfall.metadata.sites import Site, SiteError
 
@@ -75,7 +76,8 @@ def validate(values: dict[str, Any]) -> dict[str, str]:
 
 
 def collector_url(request: Request) -> str:
-    return str(request.base_url)
+    """Where snippets and share links point: the public URL, never a Host header that is not allowed."""
+    return public_base_url(request, services_of(request).settings)
 
 
 @page
@@ -183,9 +185,6 @@ async def create_share(request: Request) -> Response:
 @page
 async def revoke_share(request: Request) -> Response:
     site = site_for(request, manage=True)
-    try:
-        link_id = int(request.path_params["link_id"])
-    except ValueError:
-        raise HttpError(404, "No such share link.") from None
+    link_id = int(request.path_params["link_id"])
     accounts_of(request).revoke_share_link(site.id, link_id)
     return RedirectResponse(f"/sites/{site.id}/settings#share", status_code=303)

@@ -110,7 +110,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
         created = store.add(name or domains[0], list(domains), timezone=timezone)
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
-    base = collector_url or f"http://{settings.host}:{settings.port}/"
+    base = collector_url or settings.public_url or f"http://{settings.host}:{settings.port}/"
     click.echo(f"Site {created.id} added: {created.name} ({', '.join(created.domains)})")
     click.echo(f"token_auth (for server-side trackers, keep it secret): {created.token_auth}\n")
     click.echo("Tracking snippet, before </head> on every page:\n")
