@@ -59,6 +59,7 @@ PERIOD_CHOICES = [
     ("month", "This month"),
     ("last_month", "Last month"),
     ("12mo", "12 months"),
+    ("year", "This year"),
 ]
 PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
 CARD_ROWS = 9
@@ -133,7 +134,9 @@ def parse_view_filters(raw_values: list[str]) -> tuple[list[tuple[str, str, str]
             continue
         dimension, operator, value = parts
         try:
-            expr = parse_filter([operator, dimension, [value]])
+            # As in Plausible's dashboard, text searches ignore case; the API's default is case-sensitive.
+            modifiers = [{"case_sensitive": False}] if operator.startswith("contains") else []
+            expr = parse_filter([operator, dimension, [value], *modifiers])
         except QueryError as error:
             errors.append(str(error))
             continue
