@@ -30,6 +30,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from footfall import deletion, export, retention
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.settings import Settings
 
 TOKEN_FILE = "admin.token"
@@ -150,7 +151,9 @@ async def forget(request: Request) -> Response:
         return JSONResponse({"error": f"site {visitor.site_id} does not exist"}, 404)
     if not await drain(services.writer):
         return JSONResponse({"error": "storage is behind; try again shortly"}, 503, {"Retry-After": "10"})
-    done = await asyncio.to_thread(deletion.forget, services.storage, services.secret.encode(), visitor)
+    done = await asyncio.to_thread(
+        deletion.forget, services.storage, services.secret.encode(), visitor, PrivacyLog(services.db)
+    )
     return JSONResponse({"deleted": done.deleted, "visitor_ids": done.visitor_ids})
 
 
@@ -183,9 +186,21 @@ async def enforce_retention(request: Request) -> Response:
     services = request.app.state.services
     await drain(services.writer)
     deleted = await asyncio.to_thread(
-        retention.enforce, services.storage, services.sites.list(), services.settings.retention_days
+        retention.enforce,
+        services.storage,
+        services.sites.list(),
+        services.settings.retention_days,
+        PrivacyLog(services.db),
     )
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
+
+
+async def retention_expiries(request: Request) -> Response:
+    services = request.app.state.services
+    found = await asyncio.to_thread(
+        retention.expiries, services.storage, services.sites.list(), services.settings.retention_days
+    )
+    return JSONResponse({"sites": [retention.expiry_to_json(expiry) for expiry in found]})
 
 
 def routes() -> list[Route]:
@@ -194,6 +209,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
+        Route(f"{PREFIX}/retention", guarded(retention_expiries), methods=["GET"]),
     ]
 
 
@@ -263,6 +279,10 @@ class AdminClient:
         with self._open(request) as response:
             total = int(response.headers.get("X-Footfall-Rows", "0"))
             yield total, (json.loads(line) for line in response if line.strip())
+
+    def retention_expiries(self) -> list[retention.Expiry]:
+        answer = self._call("GET", "/retention")
+        return [retention.expiry_from_json(item) for item in answer["sites"]]
 
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})

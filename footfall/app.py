@@ -15,6 +15,7 @@ from collector.fast_path import TrackingFastPath
 from collector.routes import routes as collector_routes
 from footfall import admin, retention
 from footfall import services as services_module
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.settings import Settings
 
 logger = logging.getLogger("footfall")
@@ -48,7 +49,7 @@ def create_app(settings: Settings, services: services_module.Services | None = N
             on_startup(built)
         try:
             async with admin.credentials(app, settings), retention.running(
-                built.storage, built.sites.list, settings.retention_days
+                built.storage, built.sites.list, settings.retention_days, log=PrivacyLog(built.db)
             ):
                 yield
         finally:
