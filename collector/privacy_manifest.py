@@ -19,12 +19,13 @@ from starlette.responses import JSONResponse, Response
 
 from collector.optout_page import COOKIE_MAX_AGE, OPT_OUT_COOKIE
 from collector.request_meta import OPT_OUT_COOKIES
-from collector.rows import COLUMNS
 from footfall import consent_check
 from footfall.metadata.privacy_log import LAST_RETENTION_RUN, PrivacyLog
 from footfall.metadata.sites import Site
 from footfall.retention import VISITOR_TABLES, effective_days
-from footfall.services import Services
+from collector.state import CollectorState, services_of
+from footfall.metadata.privacy_log import SALT_CREATED
+from footfall.schema import COLUMNS
 from footfall.settings import Settings
 
 # Columns that are pseudonymous identifiers rather than plain facts about a page view.
@@ -40,18 +41,18 @@ NEVER_STORED = (
     "anything at all about visitors who opted out or send DNT/GPC (only a per-minute count of dropped hits)",
 )
 USER_ID_CACHE_SECONDS = 300.0
-CACHE_KEY = "privacy_manifest_user_ids"
 
 
 def _iso(value: datetime) -> str:
     return value.astimezone(timezone.utc).isoformat(timespec="seconds")
 
 
-def geolocation(settings: Settings, services: Services) -> dict[str, Any]:
+def geolocation(settings: Settings, services: CollectorState) -> dict[str, Any]:
     path = settings.geoip_database
-    if services.geo is None or path is None:
+    geo = services.pipeline.geo
+    if geo is None or path is None:
         return {"source": "none", "detail": "no geolocation database: the country is left empty"}
-    metadata = services.geo.reader.metadata()
+    metadata = geo.reader.metadata()
     built = datetime.fromtimestamp(metadata.build_epoch, timezone.utc).date().isoformat()
     return {
         "source": "bundled DB-IP City Lite (CC-BY 4.0)" if settings.geoip_path == "bundled" else Path(path).name,
@@ -73,13 +74,13 @@ def stored_columns(store_truncated_ip: bool | None) -> dict[str, Any]:
     }
 
 
-def visitor_id(site: Site | None, services: Services) -> dict[str, Any]:
+def visitor_id(site: Site | None, log: PrivacyLog) -> dict[str, Any]:
     cookieless = {
         "mode": "cookieless",
         "how": "64-bit keyed BLAKE2b hash of (daily salt, day, site, IP, User-Agent)",
         "salt_lifetime_hours": 24,
         "salt_rotation": "at 00:00 UTC; the previous salt is overwritten and deleted",
-        "last_salt_rotation": services.salts.last_rotation(),
+        "last_salt_rotation": log.last(SALT_CREATED),
         "linkable_across_days": False,
     }
     if site is None:
@@ -127,9 +128,9 @@ def retention(site: Site | None, settings: Settings, log: PrivacyLog) -> dict[st
     }
 
 
-async def user_id_hits(services: Services, site_id: int) -> int:
+async def user_id_hits(services: CollectorState, site_id: int) -> int:
     """Stored hits of the site that carry a user ID, counted at most every few minutes."""
-    cache: dict[int, tuple[float, int]] = services.extras.setdefault(CACHE_KEY, {})  # type: ignore[assignment]
+    cache = services.user_id_counts
     found = cache.get(site_id)
     if found and time.monotonic() - found[0] < USER_ID_CACHE_SECONDS:
         return found[1]
@@ -146,9 +147,10 @@ async def user_id_hits(services: Services, site_id: int) -> int:
     return count
 
 
-def manifest(services: Services, collector_url: str, site: Site | None, user_ids: int = 0) -> dict[str, Any]:
+def manifest(services: CollectorState, collector_url: str, site: Site | None, user_ids: int = 0) -> dict[str, Any]:
     settings = services.settings
-    log = PrivacyLog(services.db)
+    log = services.privacy_log
+    assert log is not None, "the app hands the collector its privacy log"
     honor_dnt = site.honor_dnt if site is not None else None
     body: dict[str, Any] = {
         "generated_at": _iso(datetime.now(timezone.utc)),
@@ -160,7 +162,7 @@ def manifest(services: Services, collector_url: str, site: Site | None, user_ids
             "truncated_before": "anything else is done with it, except the local country lookup",
             "truncated_ip_stored": "per site" if site is None else site.store_truncated_ip,
         },
-        "visitor_id": visitor_id(site, services),
+        "visitor_id": visitor_id(site, log),
         "do_not_track": {
             "dnt": "honoured" if honor_dnt else "per site (honoured by default)" if site is None else "ignored",
             "gpc": "honoured" if honor_dnt else "per site (honoured by default)" if site is None else "ignored",
@@ -186,7 +188,7 @@ def manifest(services: Services, collector_url: str, site: Site | None, user_ids
 
 
 async def privacy_json(request: Request) -> Response:
-    services: Services = request.app.state.services
+    services = services_of(request)
     headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": "no-cache"}
     raw = request.query_params.get("site", "")
     site = None

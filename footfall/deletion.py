@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from collector.stages.anonymize import keyed_hash
+from footfall.hashing import keyed_hash
 from footfall.metadata.privacy_log import FORGET, PrivacyLog
 from footfall.storage.clickhouse import Storage
 

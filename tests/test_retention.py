@@ -153,8 +153,8 @@ def test_purges_are_written_to_the_privacy_log(storage: Storage) -> None:
 def test_the_cli_shows_what_expires_when(tmp_path: Path) -> None:
     from click.testing import CliRunner
 
-    from footfall.cli import main
-    from footfall.services import build
+    from footfall.app.cli import main
+    from footfall.app.services import build
 
     services = build(make_settings(tmp_path))
     try:

@@ -104,6 +104,11 @@ class PrivacyLog:
         found = {r["kind"]: {"entries": r["entries"], "rows": r["rows"] or 0, "last": r["last"]} for r in rows}
         return {kind: found.get(kind, {"entries": 0, "rows": 0, "last": None}) for kind in KINDS}
 
+    def last(self, kind: str) -> str | None:
+        """When the newest entry of ``kind`` was written, or None."""
+        row = self.db.fetchone("SELECT max(at) AS at FROM privacy_log WHERE kind = ?", (kind,))
+        return row["at"] if row else None
+
     def set_state(self, name: str, value: str) -> None:
         self.db.execute(
             "INSERT INTO privacy_state (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",

@@ -57,8 +57,7 @@ class SaltStore:
 
     def last_rotation(self) -> str | None:
         """When the current salt was made (from the privacy log), or None before the first hit."""
-        row = self.db.fetchone("SELECT max(at) AS at FROM privacy_log WHERE kind = ?", (SALT_CREATED,))
-        return row["at"] if row else None
+        return self.log.last(SALT_CREATED)
 
     def days(self) -> list[str]:
         return [row["day"] for row in self.db.fetchall("SELECT day FROM salts ORDER BY day")]
