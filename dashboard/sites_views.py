@@ -64,7 +64,7 @@ def _values_from_site(site: Site | None) -> dict[str, Any]:
     }
 
 
-def validate(values: dict[str, Any]) -> dict[str, str]:
+def validate(values: dict[str, Any], server_retention_days: int = 0) -> dict[str, str]:
     """Every field checked on its own, so each error can be shown next to its field."""
     errors: dict[str, str] = {}
     for key, value in values.items():
@@ -75,6 +75,9 @@ def validate(values: dict[str, Any]) -> dict[str, str]:
             errors[key] = message.split(": ", 1)[1] if message.startswith(key + ":") else message
     if not values.get("name"):
         errors["name"] = "must be 1 to 200 characters"
+    days = str(values.get("retention_days", "0"))
+    if "retention_days" not in errors and server_retention_days and days.isdigit() and int(days) > server_retention_days:
+        errors["retention_days"] = f"can only be shorter than the server's {server_retention_days} days"
     return errors
 
 
@@ -99,7 +102,7 @@ async def site_new(request: Request) -> Response:
                       timezones=timezones(), saved=False,
                       server_retention_days=services_of(request).settings.retention_days)
     values = _values_from_form(form_of(request))
-    errors = validate(values)
+    errors = validate(values, services_of(request).settings.retention_days)
     if not errors:
         try:
             created = services_of(request).sites.add(values.pop("name"), values.pop("domains"), **values)
@@ -167,7 +170,7 @@ async def site_settings(request: Request) -> Response:
     if request.method == "GET":
         return _settings_page(request, site, _values_from_site(site), {})
     values = _values_from_form(form_of(request))
-    errors = validate(values)
+    errors = validate(values, services_of(request).settings.retention_days)
     if errors:
         return _settings_page(request, site, values, errors, status=422)
     try:

@@ -90,3 +90,26 @@ def test_a_page_opened_while_opted_out_stays_silent_after_an_opt_in_elsewhere(
     assert wait_for(lambda: count(live_server, site.id, "event_type = 'ping'") >= 1, True) is True
     [pageview] = rows(live_server, site.id, "event_type = 'pageview'")
     assert pageview["pathname"] == "/article/2"
+
+
+def test_matomo_js_opened_while_opted_out_sends_no_heartbeat_after_an_opt_in_elsewhere(
+    live_server: LiveServer, site_pages: SitePages, context: Any
+) -> None:
+    from tests.browser.test_matomo_tag import matomo_page
+
+    site = live_server.add_site("localhost")
+    site_pages.add("/", matomo_page(live_server, site.id, "Home", f"var _paq = window._paq = window._paq || []; "
+                                    f"_paq.push(['enableHeartBeatTimer', {HEARTBEAT}]);"))
+    context.add_cookies([{"name": "mtm_consent_removed", "value": "1", "url": site_pages.url("/")}])
+    requests = CollectorRequests(context, live_server)
+    page = context.new_page()
+    page.goto(site_pages.url("/"))
+    page.wait_for_function("typeof window.footfall == 'function'")
+    context.clear_cookies()  # opted back in, in another tab
+    page.evaluate("_paq.push(['trackEvent', 'Late', 'Click'])")
+    page.wait_for_timeout(HEARTBEAT * 3000)
+    assert requests.sent == []
+    # Opting in on this very page (Matomo's forgetUserOptOut) resumes it.
+    page.evaluate("_paq.push(['forgetUserOptOut']); _paq.push(['trackPageView'])")
+    assert wait_for(lambda: count(live_server, site.id, "event_type = 'pageview'"), 1) == 1
+    assert wait_for(lambda: count(live_server, site.id, "event_type = 'ping'") >= 1, True) is True

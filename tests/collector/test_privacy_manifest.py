@@ -93,3 +93,11 @@ def test_the_optout_widget_keeps_its_cookie_as_long_as_the_manifest_says() -> No
     widget = (STATIC_DIR / "optout.js").read_text()
     assert f"max-age={COOKIE_MAX_AGE}" in widget
     assert "privacy.json" in widget
+
+
+def test_the_optout_page_links_to_the_manifest(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        english = client.get("/optout", params={"lang": "en", "idsite": "3"}).text
+        german = client.get("/optout", params={"lang": "de"}).text
+    assert 'href="privacy.json?site=3"' in english and "Every privacy setting" in english
+    assert 'href="privacy.json"' in german and "Alle Datenschutz-Einstellungen" in german

@@ -62,6 +62,10 @@ def test_create_and_edit_a_site(live_server: LiveServer) -> None:
     assert edited.status_code == 200 and "Saved." in edited.text
     site = live_server.services.sites.get(site.id)
     assert site.name == "Shop DE" and site.cookie_mode and not site.honor_dnt and site.timezone == "America/New_York"
+    longer = post_form(client, f"/sites/{site.id}/settings", f"/sites/{site.id}/settings",
+                       {**VALID, "retention_days": "900"})
+    assert longer.status_code == 422
+    assert field_error(longer.text, "retention_days") == "can only be shorter than the server's 758 days"
     wrong = post_form(client, f"/sites/{site.id}/settings", f"/sites/{site.id}/settings", {**VALID, "timezone": "Nowhere"})
     assert wrong.status_code == 422 and field_error(wrong.text, "timezone")
     assert live_server.services.sites.get(site.id).timezone == "America/New_York"
