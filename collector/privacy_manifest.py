@@ -135,12 +135,7 @@ async def user_id_hits(services: CollectorState, site_id: int) -> int:
     if found and time.monotonic() - found[0] < USER_ID_CACHE_SECONDS:
         return found[1]
     try:
-        rows = await asyncio.to_thread(
-            services.storage.query,
-            "SELECT count() FROM events WHERE site_id = {site_id:UInt32} AND user_id_hash != 0",
-            {"site_id": site_id},
-        )
-        count = int(rows[0][0])
+        count = await asyncio.to_thread(consent_check.count_user_id_hits, services.storage, site_id)
     except Exception:  # storage down: judge from the settings alone
         return 0
     cache[site_id] = (time.monotonic(), count)

@@ -39,16 +39,14 @@ def merge_rows(rows: list[dict[str, Any]], metrics: list[str]) -> dict[str, Any]
     weights = [_number(row.get(weight_key)) for row in rows]
     total_weight = sum(weights)
     for metric in metrics:
+        values = [row.get(metric) for row in rows]
         if metric in AVERAGED:
-            value = sum(_number(row.get(metric)) * w for row, w in zip(rows, weights))
-            merged[metric] = value / total_weight if total_weight else 0
-            if metric == "visit_duration" or metric == "bounce_rate" and all(
-                isinstance(row.get(metric), int) for row in rows
-            ):
-                merged[metric] = round(merged[metric])
+            total = sum(_number(value) * weight for value, weight in zip(values, weights))
+            merged[metric] = total / total_weight if total_weight else 0
         else:
-            total = sum(_number(row.get(metric)) for row in rows)
-            merged[metric] = int(total) if all(isinstance(row.get(metric), int) for row in rows) else total
+            merged[metric] = sum(_number(value) for value in values)
+        if all(isinstance(value, int) for value in values):  # whole numbers stay whole
+            merged[metric] = round(merged[metric])
     return merged
 
 

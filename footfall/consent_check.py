@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from footfall.metadata.sites import Site
 from footfall.retention import CNIL_MAX_DAYS, effective_days
 from footfall.settings import Settings
+from footfall.storage.clickhouse import Storage
 
 MET = "met"
 NOT_MET = "not met"
@@ -37,6 +38,14 @@ class Criterion:
     def to_json(self) -> dict[str, str]:
         return {"key": self.key, "title": self.title, "status": self.status, "detail": self.detail,
                 "change": self.change}
+
+
+def count_user_id_hits(storage: Storage, site_id: int) -> int:
+    """Stored hits of the site that carry a user ID (Matomo ``uid``): statistics tied to accounts."""
+    rows = storage.query(
+        "SELECT count() FROM events WHERE site_id = {site_id:UInt32} AND user_id_hash != 0", {"site_id": site_id}
+    )
+    return int(rows[0][0])
 
 
 def check(site: Site, settings: Settings, user_id_hits: int = 0) -> list[Criterion]:

@@ -101,3 +101,16 @@ def test_the_optout_page_links_to_the_manifest(live_server: LiveServer) -> None:
         german = client.get("/optout", params={"lang": "de"}).text
     assert 'href="privacy.json?site=3"' in english and "Every privacy setting" in english
     assert 'href="privacy.json"' in german and "Alle Datenschutz-Einstellungen" in german
+
+
+def test_a_site_that_sends_user_ids_is_not_exempt(live_server: LiveServer) -> None:
+    site = live_server.add_site("app.example")
+    with live_server.client() as client:
+        client.get("/matomo.php", params={"idsite": site.id, "rec": 1, "url": "https://app.example/", "uid": "u-42"},
+                   headers={"User-Agent": CHROME_UA})
+    live_server.flush()
+    body = manifest(live_server, site.id)
+    [merging] = [c for c in body["consent_exemption"]["criteria"] if c["key"] == "no_merging"]
+    assert merging["status"] == "not met" and merging["detail"].startswith("1 stored hit(s) carry a user ID")
+    assert body["consent_exemption"]["exempt"] is False
+    assert "u-42" not in str(body)
