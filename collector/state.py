@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from collector.context import PipelineContext
 from collector.metrics import CollectorMetrics
-from collector.rate_limit import SiteRateLimiter
+from collector.rate_limit import ClientRateLimiter
 from collector.writer import Writer
 from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.sites import SiteStore
@@ -26,7 +26,7 @@ class CollectorState:
     writer: Writer
     pipeline: PipelineContext
     privacy_log: PrivacyLog | None = None
-    forget_limiter: SiteRateLimiter = field(default_factory=SiteRateLimiter)
+    forget_limiter: ClientRateLimiter = field(default_factory=ClientRateLimiter)
     # The privacy manifest's count of stored user IDs per site: (when counted, count).
     user_id_counts: dict[int, tuple[float, int]] = field(default_factory=dict)
 

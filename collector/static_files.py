@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from footfall.paths import STATIC_DIR
+from footfall.paths import STATIC_DIR, require_file
 
 SCRIPTS = {
     "/footfall.js": "footfall.js",
@@ -89,7 +89,7 @@ def static_routes() -> list[Route]:
     for url, name in SCRIPTS.items():
         handler = files.get(name)
         if handler is None:
-            handler = files[name] = ScriptFile(STATIC_DIR / name)
+            handler = files[name] = ScriptFile(require_file(STATIC_DIR / name, f"the script {name}"))
             handler.load()
         # A bound method, so Starlette calls it with a Request (an instance would be taken for an ASGI app).
         routes.append(Route(url, handler.__call__, methods=["GET", "HEAD"]))

@@ -1,4 +1,5 @@
-"""Deleting events: forgetting one visitor, and the one place that issues ``ALTER TABLE events DELETE``.
+"""Deleting events: forgetting one visitor, and the one place that issues ``ALTER TABLE events DELETE``
+(and deletes the visits table's rows of the visits the deleted events belong to).
 
 A visitor is named the way the collector derived their pseudonymous ID:
 - ``visitor_id``: the stored 64-bit ID itself (as the dashboard shows it);
@@ -88,6 +89,11 @@ def events_table(storage: Storage) -> str:
     return local_table(storage, "events")
 
 
+def visits_table(storage: Storage) -> str:
+    """The visits table (sql/0004_visits_table.sql), named as a mutation must name it."""
+    return local_table(storage, "visits")
+
+
 def delete_rows(storage: Storage, table: str, where: str, parameters: dict[str, Any]) -> int:
     """Delete the rows of ``table`` matching ``where`` (bound ``parameters``); return how many there were.
 
@@ -103,7 +109,26 @@ def delete_rows(storage: Storage, table: str, where: str, parameters: dict[str, 
 
 
 def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> int:
-    return delete_rows(storage, "events", where, parameters)
+    """Delete the events matching ``where`` (bound ``parameters``) and their visits' rows; return how many events.
+
+    A visit some of whose events remain (a retention cut through it) loses its
+    row too: it started before the cut, in a period no longer kept.
+
+    The rows are counted first, so a delete that matches nothing issues no mutation.
+    """
+    count = int(storage.query(f"SELECT count() FROM events WHERE {where}", parameters)[0][0])
+    if count:
+        # First the rows of the visits these events belong to (found through the events), then the events.
+        storage.command(
+            f"ALTER TABLE {visits_table(storage)} DELETE WHERE (site_id, visit_id) IN "
+            f"(SELECT site_id, visit_id FROM events WHERE {where}) SETTINGS mutations_sync = 1",
+            parameters,
+        )
+        storage.command(
+            f"ALTER TABLE {events_table(storage)} DELETE WHERE {where} SETTINGS mutations_sync = 1",
+            parameters,
+        )
+    return count
 
 
 def _delete_visitors_elsewhere(storage: Storage, site_id: int, visitor_ids: list[int]) -> int:
@@ -112,7 +137,7 @@ def _delete_visitors_elsewhere(storage: Storage, site_id: int, visitor_ids: list
 
     deleted = 0
     for table in VISITOR_TABLES:
-        if table.name != "events" and visitor_ids:
+        if table.name not in ("events", "visits") and visitor_ids:  # delete_events takes the visits along
             deleted += delete_rows(
                 storage,
                 table.name,

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Callable, Iterable
 
-from footfall.deletion import delete_rows, local_table
+from footfall.deletion import delete_events, delete_rows, local_table
 from footfall.metadata.privacy_log import RETENTION_PURGE, RETENTION_TTL, PrivacyLog
 from footfall.metadata.sites import Site
 from footfall.settings import DEFAULT_RETENTION_DAYS
@@ -58,6 +58,12 @@ VISITOR_TABLES: tuple[VisitorTable, ...] = (
         "timestamp",
         "one row per recorded hit: pseudonymous visitor and visit IDs, page, referrer, campaign, event, "
         "country, browser, OS, device type, screen size, language",
+    ),
+    VisitorTable(
+        "visits",
+        "visit_start",
+        "one row per visit, kept from the events: pseudonymous visitor and visit IDs, entry and exit page, "
+        "counts, and the first hit's source, campaign, location and device",
     ),
 )
 
@@ -121,12 +127,15 @@ def purge(
             continue
         cutoff = now - timedelta(days=days)
         for table in VISITOR_TABLES:
-            count = delete_rows(
-                storage,
-                table.name,
-                f"site_id = {{site_id:UInt32}} AND {table.time_column} < fromUnixTimestamp64Milli({{cutoff_ms:Int64}}, 'UTC')",
-                {"site_id": site.id, "cutoff_ms": int(cutoff.timestamp() * 1000)},
+            where = (
+                f"site_id = {{site_id:UInt32}} AND "
+                f"{table.time_column} < fromUnixTimestamp64Milli({{cutoff_ms:Int64}}, 'UTC')"
             )
+            parameters = {"site_id": site.id, "cutoff_ms": int(cutoff.timestamp() * 1000)}
+            if table.name == "events":  # takes the rows of their visits along (footfall.deletion)
+                count = delete_events(storage, where, parameters)
+            else:
+                count = delete_rows(storage, table.name, where, parameters)
             if count:
                 deleted[site.id] = deleted.get(site.id, 0) + count
                 if log is not None:

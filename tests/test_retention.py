@@ -11,12 +11,13 @@ from footfall.metadata.sites import Site
 from footfall.storage.clickhouse import Storage
 from tests.support import LiveServer, free_port, make_settings
 
-COLUMNS = ("site_id", "timestamp", "visitor_id", "hit_id", "event_type")
+COLUMNS = ("site_id", "timestamp", "visitor_id", "hit_id", "event_type", "visit_id", "visit_start")
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
 def aged(site_id: int, days: int, hit_id: int) -> list:
-    return [site_id, NOW - timedelta(days=days), 1, hit_id, "pageview"]
+    # One visit per hit, starting with it (the visits table is kept from the events).
+    return [site_id, NOW - timedelta(days=days), 1, hit_id, "pageview", hit_id, NOW - timedelta(days=days)]
 
 
 def site(site_id: int, retention_days: int = 0) -> Site:
@@ -101,10 +102,12 @@ def test_every_table_with_visitor_ids_is_under_retention(storage: Storage) -> No
     tables = {
         name
         for (name,) in storage.query(
-            "SELECT DISTINCT table FROM system.columns WHERE database = currentDatabase() AND name = 'visitor_id'"
+            "SELECT DISTINCT c.table FROM system.columns AS c INNER JOIN system.tables AS t "
+            "ON t.database = c.database AND t.name = c.table WHERE c.database = currentDatabase() "
+            "AND c.name = 'visitor_id' AND t.engine NOT IN ('MaterializedView', 'View', 'Distributed')"
         )
     }
-    assert tables and tables <= {table.name for table in retention.VISITOR_TABLES}
+    assert tables == {table.name for table in retention.VISITOR_TABLES} == {"events", "visits"}
 
 
 def test_rows_past_the_default_ttl_expire_when_clickhouse_merges(storage: Storage) -> None:
@@ -114,15 +117,16 @@ def test_rows_past_the_default_ttl_expire_when_clickhouse_merges(storage: Storag
     log = PrivacyLog(Database(":memory:"))
     storage.insert("events", [aged(1, 800, 1), aged(1, 759, 2), aged(1, 757, 3), aged(1, 1, 4)], COLUMNS)
     assert len(hit_ids(storage)) == 4
-    assert retention.apply_ttls(storage, retention.CNIL_MAX_DAYS, log) == ["events"]
+    assert retention.apply_ttls(storage, retention.CNIL_MAX_DAYS, log) == ["events", "visits"]
     storage.command("OPTIMIZE TABLE events FINAL")
     assert hit_ids(storage) == [(1, 3), (1, 4)]
     # A row written today that is already past the TTL is never kept.
     storage.insert("events", [aged(1, 900, 5)], COLUMNS)
     storage.command("OPTIMIZE TABLE events FINAL")
     assert hit_ids(storage) == [(1, 3), (1, 4)]
-    [entry] = log.entries()
-    assert (entry.kind, entry.detail) == ("retention-ttl", "events: 758 days")
+    assert [(e.kind, e.detail) for e in reversed(log.entries())] == [
+        ("retention-ttl", "events: 758 days"), ("retention-ttl", "visits: 758 days")]
+    assert retention.table_ttl_days(storage, retention.VISITOR_TABLES[1]) == 758
 
 
 def test_expiries_say_what_goes_when(storage: Storage) -> None:
@@ -132,7 +136,7 @@ def test_expiries_say_what_goes_when(storage: Storage) -> None:
     assert one.days == 30 and one.cutoff == NOW - timedelta(days=30)
     assert one.oldest == NOW - timedelta(days=20)
     assert one.expires_next == NOW + timedelta(days=10)
-    assert one.next_30_days == 2  # both rows are older than 30 days in 30 days
+    assert one.next_30_days == 4  # both events and their visits are older than 30 days in 30 days
     assert (found[2].days, found[2].expires_next, found[2].next_30_days) == (0, None, 0)
     assert (found[3].days, found[3].oldest, found[3].expires_next) == (10, None, None)
     assert retention.expiry_from_json(retention.expiry_to_json(one)) == one
@@ -165,8 +169,8 @@ def test_the_cli_shows_what_expires_when(tmp_path: Path) -> None:
         services.close()
     result = CliRunner().invoke(main, ["retention", "--data-dir", str(tmp_path)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert "Global retention: 758 days (settings.retention_days), on events" in result.output
+    assert "Global retention: 758 days (settings.retention_days), on events, visits" in result.output
     goes = (NOW + timedelta(days=10)).strftime("%Y-%m-%d")
     assert f"30 days: rows before {(NOW - timedelta(days=30)):%Y-%m-%d}" in result.output
-    assert f"goes on {goes}, 1 row(s) within 30 days" in result.output
+    assert f"goes on {goes}, 2 row(s) within 30 days" in result.output  # the event and its visit
     assert "758 days: rows before" in result.output and "no data yet" in result.output

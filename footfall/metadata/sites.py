@@ -113,8 +113,9 @@ EDITABLE = (
 MAX_K_ANONYMITY = 1000
 
 
-def _clean(changes: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
+def clean(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes checked and in their stored form; SiteError naming the first bad field."""
+    cleaned: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in EDITABLE:
             raise SiteError(f"{key}: not a site setting")
@@ -156,8 +157,8 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
                 raise SiteError("k_anonymity: must be a whole number") from None
             if not 1 <= value <= MAX_K_ANONYMITY:
                 raise SiteError(f"k_anonymity: must be between 1 and {MAX_K_ANONYMITY}")
-        clean[key] = value
-    return clean
+        cleaned[key] = value
+    return cleaned
 
 
 class SiteStore:
@@ -173,7 +174,7 @@ class SiteStore:
         self._domains_for: dict[int, Site] | None = None
 
     def add(self, name: str, domains: str | list[str], **settings: Any) -> Site:
-        values = _clean({"name": name or "", "domains": domains, **settings})
+        values = clean({"name": name or "", "domains": domains, **settings})
         if not values.get("name"):
             raise SiteError("name: must be 1 to 200 characters")
         values["token_auth"] = secrets.token_hex(16)
@@ -186,7 +187,7 @@ class SiteStore:
         return site
 
     def update(self, site_id: int, **changes: Any) -> Site:
-        values = _clean(changes)
+        values = clean(changes)
         if values:
             assignments = ", ".join(f"{key} = ?" for key in values)
             self.db.execute(f"UPDATE sites SET {assignments} WHERE id = ?", [*values.values(), site_id])
