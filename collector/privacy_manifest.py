@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from collector.optout_page import COOKIE_MAX_AGE, OPT_OUT_COOKIE
 from collector.request_meta import OPT_OUT_COOKIES
 from footfall import consent_check
+from footfall.forwarded import public_base_url
 from footfall.metadata.privacy_log import LAST_RETENTION_RUN, PrivacyLog
 from footfall.metadata.sites import Site
 from footfall.retention import VISITOR_TABLES, effective_days
@@ -195,5 +196,5 @@ async def privacy_json(request: Request) -> Response:
         if site is None:
             return JSONResponse({"error": f"no site {raw}"}, 404, headers)
     user_ids = await user_id_hits(services, site.id) if site is not None else 0
-    base = str(request.base_url)
+    base = public_base_url(request, services.settings)
     return JSONResponse(manifest(services, base, site, user_ids), headers=headers)

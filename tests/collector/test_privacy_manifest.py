@@ -67,12 +67,14 @@ def test_the_manifest_follows_the_configuration(tmp_path: Path) -> None:
 
     # Another configuration of the server: the manifest says so.
     server = LiveServer(make_settings(data_dir, port=free_port(), ipv4_mask_bytes=1, ipv6_prefix=64,
-                                      retention_days=0, geoip_path="none")).start()
+                                      retention_days=0, geoip_path="none",
+                                      public_url="https://stats.example.com")).start()
     try:
         again = manifest(server)
         assert again["ip"]["ipv4_bytes_removed"] == 1 and again["ip"]["ipv6_bits_kept"] == 64
         assert again["retention"]["forever"] is True
         assert again["geolocation"]["source"] == "none"
+        assert again["opt_out"]["widget"] == "https://stats.example.com/optout.js"
         criteria = {c["key"]: c for c in manifest(server, site.id)["consent_exemption"]["criteria"]}
         assert criteria["ip_truncation"]["status"] == "not met"
         assert criteria["retention"]["status"] == "met"  # the site's own 30 days still apply
