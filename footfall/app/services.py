@@ -20,6 +20,7 @@ from dashboard.session import LoginLimiter
 from dashboard.state import DashboardState
 from footfall import permissions
 from footfall.metadata.db import Database
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
 from footfall.metadata.sites import SiteStore
@@ -88,7 +89,7 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
         visits=VisitTracker(settings.visit_timeout_minutes),
     )
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
-    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline)
+    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline, PrivacyLog(db))
     accounts = Accounts(db)  # before the sessions: their table refers to the users
     dashboard = DashboardState(
         settings, db, storage, sites, secret, accounts, GoalStore(db), LoginLimiter(), LoginSessions(db)
