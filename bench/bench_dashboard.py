@@ -35,8 +35,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from dashboard.stats import actions, aggregate, audience, drops, metrics, pages, periods, realtime, sources, timeseries  # noqa: E402,E501
 from bench import generate as sql_generator  # noqa: E402
+from dashboard.stats import actions, aggregate, audience, drops, metrics, pages, periods, realtime, sources, timeseries  # noqa: E402,E501
 from dashboard.stats.breakdown import Request, breakdown, breakdowns  # noqa: E402
 from dashboard.stats.query import StatsQuery  # noqa: E402
 from footfall.schema import COLUMNS  # noqa: E402

@@ -19,13 +19,12 @@ from starlette.responses import JSONResponse, Response
 
 from collector.optout_page import COOKIE_MAX_AGE, OPT_OUT_COOKIE
 from collector.request_meta import OPT_OUT_COOKIES
+from collector.state import CollectorState, services_of
 from footfall import consent_check
 from footfall.forwarded import public_base_url
-from footfall.metadata.privacy_log import LAST_RETENTION_RUN, PrivacyLog
+from footfall.metadata.privacy_log import LAST_RETENTION_RUN, SALT_CREATED, PrivacyLog
 from footfall.metadata.sites import Site
 from footfall.retention import VISITOR_TABLES, effective_days
-from collector.state import CollectorState, services_of
-from footfall.metadata.privacy_log import SALT_CREATED
 from footfall.schema import COLUMNS
 from footfall.settings import Settings
 

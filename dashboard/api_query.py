@@ -17,7 +17,6 @@ from typing import Any
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats import periods
 from dashboard.stats.breakdown import MAX_LIMIT
-from dashboard.stats.periods import PeriodError
 from dashboard.stats.dimensions import DIMENSIONS, PROPS_PREFIX, TIME_DIMENSIONS
 from dashboard.stats.filters import (
     BEHAVIOURAL,
@@ -32,6 +31,7 @@ from dashboard.stats.filters import (
     filter_dimensions,
     parse_filters,
 )
+from dashboard.stats.periods import PeriodError
 from dashboard.stats.query import QueryError
 
 KEYS = ("site_id", "metrics", "date_range", "dimensions", "filters", "order_by", "pagination", "include", "date")

@@ -22,8 +22,8 @@ from dashboard.web import (
 )
 from footfall import consent_check, snippets
 from footfall.forwarded import public_base_url
-from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata import sites as sites_module
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.sites import Site, SiteError
 
 CHECKBOXES = ("honor_dnt", "cookie_mode", "store_truncated_ip")

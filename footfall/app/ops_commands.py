@@ -116,8 +116,8 @@ def forget(config_file: str | None, site_id: int, visitor_id: str | None, user_i
         except AdminError as exc:
             raise click.ClickException(str(exc)) from None
     else:
-        from footfall.metadata.privacy_log import PrivacyLog
         from footfall.app.services import open_metadata
+        from footfall.metadata.privacy_log import PrivacyLog
 
         db = open_metadata(settings)
         try:
@@ -186,8 +186,8 @@ def _counted(records: Iterator[dict[str, Any]], bar: Any) -> Iterator[dict[str, 
 def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
     """Show what each site's retention deletes and when; with --apply, delete older rows now."""
     from footfall import retention as retention_module
-    from footfall.metadata.privacy_log import PrivacyLog
     from footfall.app.services import open_metadata
+    from footfall.metadata.privacy_log import PrivacyLog
     from footfall.metadata.sites import SiteStore
 
     settings = _settings(config_file, flags)

@@ -27,7 +27,7 @@ class CollectorRequests:
         origin = live_server.url
 
         def seen(request: Any) -> None:
-            if request.url.startswith(origin) and not request.url[len(origin):].split("?")[0] in SCRIPTS:
+            if request.url.startswith(origin) and request.url[len(origin):].split("?")[0] not in SCRIPTS:
                 self.sent.append(f"{request.method} {request.url}")
 
         context.on("request", seen)

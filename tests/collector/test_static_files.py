@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import gzip
 import os
-
-import brotli
 from pathlib import Path
 from typing import Iterator
 
+import brotli
 import pytest
 
 from collector.static_files import ScriptFile

@@ -115,7 +115,6 @@ class Visit:
 
     def attr(self, name: str) -> str:
         first = self.first
-        pageviews = [h for h in self.hits if h.type == "pageview"]
         ua = UAS[first.ua]
         # As in Plausible: the pages of the visit's first and last counted hit, pageview or not.
         if name == "visit:entry_page":

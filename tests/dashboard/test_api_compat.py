@@ -149,7 +149,7 @@ def v_breakdown_by_country_with_percentage(data: Dataset) -> None:
     answer = post(data, metrics=["visitors", "percentage"], date_range=pair(data), dimensions=["visit:country"]).json()
     check_counts(data, answer, ["visit:country"], [], ["visitors"])
     total = model(data, [], [])[()]["visitors"]
-    for key, metrics in rows(answer).items():
+    for metrics in rows(answer).values():
         same(metrics[1], round(100 * metrics[0] / total, 1))
 
 

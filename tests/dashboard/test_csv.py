@@ -7,8 +7,8 @@ import io
 from datetime import timedelta
 
 from dashboard.csv_export import escape_cell, to_csv
-from dashboard.stats import periods
 from dashboard.report_catalog import REPORTS
+from dashboard.stats import periods
 from tests.dashboard.web_client import add_user, login, track
 from tests.support import CHROME_UA, FIREFOX_UA, LiveServer
 

@@ -6,8 +6,10 @@ from footfall import consent_check
 from footfall.metadata.sites import Site
 from footfall.settings import Settings
 
+DEFAULTS = Settings()
 
-def statuses(site: Site, settings: Settings = Settings(), user_ids: int = 0) -> dict[str, str]:
+
+def statuses(site: Site, settings: Settings = DEFAULTS, user_ids: int = 0) -> dict[str, str]:
     return {c.key: c.status for c in consent_check.check(site, settings, user_ids)}
 
 
