@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dashboard import api_v2, auth, goals_views, reports_views, sites_views, users_views
+from dashboard import api_v2, auth, goals_views, matomo_api, reports_views, sites_views, users_views
 from dashboard.web import STATIC
 
 GET_POST = ["GET", "POST"]
@@ -14,6 +14,9 @@ GET_POST = ["GET", "POST"]
 def routes() -> list[BaseRoute]:
     return [
         Route("/", auth.home),
+        # Matomo's Reporting API (SitesManager), for Matomo's log importer: it POSTs to the base URL.
+        Route("/", matomo_api.reporting_api, methods=["POST"]),
+        Route("/index.php", matomo_api.reporting_api, methods=GET_POST),
         Route("/login", auth.login, methods=GET_POST),
         Route("/logout", auth.logout, methods=["POST"]),
         Route("/account", auth.account),

@@ -26,6 +26,15 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("internal error\n", status_code=500)
 
 
+def _accept_user_tokens(built: services_module.Services) -> None:
+    """Let a user's API token authorize trusted hits for the sites the user administers."""
+    try:
+        from dashboard.accounts import Accounts, TrackingTokens
+    except ImportError:  # pragma: no cover - a collector without the dashboard package
+        return
+    built.pipeline.authorize_token = TrackingTokens(Accounts(built.db)).allows
+
+
 def create_app(settings: Settings, services: services_module.Services | None = None) -> Starlette:
     routes: list[BaseRoute] = []
     if settings.collector:
@@ -41,6 +50,7 @@ def create_app(settings: Settings, services: services_module.Services | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         built = services if services is not None else services_module.build(settings)
         app.state.services = built
+        _accept_user_tokens(built)
         await built.writer.start()
         if settings.dashboard:
             from dashboard.startup import on_startup
