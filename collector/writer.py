@@ -196,6 +196,10 @@ class Writer:
         self.spool.remove(path)
         return True
 
+    def flush_drops(self) -> None:
+        """Store the drop counts gathered so far (a writer that is not running, e.g. in an import)."""
+        self._flush_drops()
+
     def _flush_drops(self) -> None:
         if not self._drops:
             return

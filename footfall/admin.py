@@ -29,7 +29,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from footfall import deletion, export, retention
+from footfall import deletion, export, log_import, retention
 from footfall.settings import Settings
 
 TOKEN_FILE = "admin.token"
@@ -188,8 +188,27 @@ async def enforce_retention(request: Request) -> Response:
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
 
 
+async def import_logs(request: Request) -> Response:
+    """One chunk of an access log, through this server's pipeline (``footfall import logs``)."""
+    services = request.app.state.services
+    try:
+        data = await request.json()
+        routing = log_import.Routing.from_json(data["routing"])
+        lines = data["lines"]
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise log_import.LogImportError("lines must be a list of strings")
+        tally = await log_import.import_chunk(
+            services, str(data["log_key"]), int(data["chunk"]), lines, str(data["format"]), routing
+        )
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, log_import.LogImportError) else "expected a chunk of log lines"
+        return JSONResponse({"error": message}, 400)
+    return JSONResponse(tally.to_json())
+
+
 def routes() -> list[Route]:
     return [
+        Route(f"{PREFIX}/import/logs", guarded(import_logs), methods=["POST"]),
         Route(f"{PREFIX}/ping", guarded(ping), methods=["GET"]),
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
@@ -263,6 +282,14 @@ class AdminClient:
         with self._open(request) as response:
             total = int(response.headers.get("X-Footfall-Rows", "0"))
             yield total, (json.loads(line) for line in response if line.strip())
+
+    def import_log_chunk(
+        self, log_key: str, chunk: int, lines: list[str], fmt: str, routing: log_import.Routing
+    ) -> log_import.Tally:
+        answer = self._call("POST", "/import/logs", {
+            "log_key": log_key, "chunk": chunk, "lines": lines, "format": fmt, "routing": routing.to_json(),
+        })
+        return log_import.Tally.from_json(answer)
 
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})

@@ -137,7 +137,9 @@ def register(command: click.Command) -> None:
 def _load_plugins() -> None:
     from footfall.ops_commands import COMMANDS as ops_commands  # forget, export, retention
 
-    for command in ops_commands:
+    from footfall.import_commands import COMMANDS as import_commands  # import logs
+
+    for command in [*ops_commands, *import_commands]:
         register(command)
     try:
         from dashboard import commands

@@ -1,0 +1,180 @@
+"""``footfall import logs``: server-log analytics from access logs, without a tracker.
+
+It reads the files here and hands each chunk of lines to the running server's
+admin endpoint, or (with the server stopped) runs the same chunk work itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from typing import Any, Awaitable, Callable
+
+import click
+
+from collector.access_log import FORMATS
+from footfall import log_import
+from footfall.admin import AdminClient, AdminError
+from footfall.cli_options import data_options, load_settings
+from footfall.log_import import LogFile, LogImportError, Routing, Tally
+from footfall.settings import Settings
+
+Send = Callable[[str, int, list[str], str], Awaitable[Tally]]
+
+SKIP_LABELS = {
+    "static": "static files (css, js, images, fonts…)",
+    "http-error": "HTTP errors (4xx, 5xx)",
+    "redirect": "redirects (3xx but 304)",
+    "invalid": "lines not in the log format",
+    "no-site": "requests for hosts of no site",
+}
+
+
+@click.group("import")
+def import_group() -> None:
+    """Import history: web server access logs."""
+
+
+@import_group.command("logs")
+@data_options
+@click.argument("files", nargs=-1, required=True)
+@click.option("--site", "site_id", type=int, default=None, help="Record every line for this site id.")
+@click.option("--host", "hosts", multiple=True, metavar="HOST=SITE_ID",
+              help="Record requests for HOST for a site (repeatable); other hosts go by the sites' domains.")
+@click.option("--format", "fmt", type=click.Choice(["auto", *FORMATS]), default="auto", help="The log format.")
+@click.option("--scheme", type=click.Choice(["https", "http"]), default="https",
+              help="The scheme of the recorded page URLs.")
+def import_logs(config_file: str | None, files: tuple[str, ...], site_id: int | None, hosts: tuple[str, ...],
+                fmt: str, scheme: str, **flags: Any) -> None:
+    """Import access logs (nginx/Apache combined, common, vhost_combined, Caddy JSON; .gz, .bz2, - for stdin).
+
+    Every line goes through the collector's pipeline, as a live hit would; static files,
+    errors and redirects are skipped as Matomo's log importer skips them. A line is imported
+    once: running the command again on the same (or a grown, rotated, compressed) log adds
+    only what is new.
+    """
+    settings = load_settings(config_file, **flags)
+    try:
+        routing = Routing(site_id, log_import.parse_host_map(hosts), scheme)
+        ordered = sorted(files, key=log_import.first_time) if len(files) > 1 else list(files)
+    except LogImportError as exc:
+        raise click.UsageError(str(exc)) from None
+    client = AdminClient.discover(settings.data_dir)
+    started = time.monotonic()
+    try:
+        if client is not None:
+            total = asyncio.run(_import(ordered, fmt, routing, _through_server(client, routing)))
+        else:
+            total = _import_directly(settings, ordered, fmt, routing)
+    except (LogImportError, AdminError) as exc:
+        raise click.ClickException(str(exc)) from None
+    _summary(total, time.monotonic() - started)
+
+
+def _through_server(client: AdminClient, routing: Routing) -> Send:
+    async def send(key: str, chunk: int, lines: list[str], fmt: str) -> Tally:
+        return await asyncio.to_thread(client.import_log_chunk, key, chunk, lines, fmt, routing)
+
+    return send
+
+
+def _import_directly(settings: Settings, files: list[str], fmt: str, routing: Routing) -> Tally:
+    from footfall.ops_commands import _direct_storage
+    from footfall.services import build
+
+    with _direct_storage(settings) as storage:
+        services = build(settings, storage=storage)
+        if routing.site_id is not None and services.sites.get(routing.site_id) is None:
+            raise LogImportError(f"site {routing.site_id} does not exist (see `footfall site list`)")
+
+        async def send(key: str, chunk: int, lines: list[str], chunk_fmt: str) -> Tally:
+            return await log_import.import_chunk(services, key, chunk, lines, chunk_fmt, routing)
+
+        try:
+            return asyncio.run(_import(files, fmt, routing, send))
+        finally:
+            services.writer.flush_drops()
+            if services.geo is not None:
+                services.geo.close()
+            services.db.close()
+
+
+async def _import(files: list[str], fmt: str, routing: Routing, send: Send) -> Tally:
+    total = Tally()
+    progress = Progress(files)
+    try:
+        for path in files:
+            log = LogFile(path)
+            try:
+                key = ""
+                file_fmt = fmt
+                for number, lines in enumerate(log_import.chunks(log.lines())):
+                    if number == 0:
+                        key = log_import.log_key(lines)
+                        if file_fmt == "auto":
+                            file_fmt = log_import.detect_format(lines)
+                    tally = await send(key, number, lines, file_fmt)
+                    total.add(tally)
+                    progress.update(log, total)
+            finally:
+                progress.file_done(log)
+                log.close()
+    finally:
+        progress.close(total)
+    return total
+
+
+class Progress:
+    """A progress bar over the files' bytes (a running count for standard input), with lines per second."""
+
+    def __init__(self, files: list[str]) -> None:
+        import os
+
+        self.started = time.monotonic()
+        self.known = all(path != "-" for path in files)
+        self.total = sum(os.path.getsize(path) for path in files if path != "-") if self.known else 0
+        self.finished_bytes = 0
+        self.shown = 0
+        self.lines = 0
+        self.bar = click.progressbar(length=max(self.total, 1), label="Importing", file=sys.stderr,
+                                     show_eta=True, item_show_func=self._text) if self.known else None
+        if self.bar is not None:
+            self.bar.__enter__()
+
+    def _text(self, _: Any = None) -> str:
+        elapsed = max(time.monotonic() - self.started, 1e-6)
+        return f"{self.lines:,} lines, {self.lines / elapsed:,.0f} lines/s"
+
+    def update(self, log: LogFile, total: Tally) -> None:
+        self.lines = total.lines
+        if self.bar is not None:
+            position = self.finished_bytes + log.position()
+            self.bar.update(max(position - self.shown, 0), self._text())
+            self.shown = max(position, self.shown)
+        else:
+            click.echo(f"\r{self._text()}", nl=False, err=True)
+
+    def file_done(self, log: LogFile) -> None:
+        if log.size is not None:
+            self.finished_bytes += log.size
+
+    def close(self, total: Tally) -> None:
+        self.lines = total.lines
+        if self.bar is not None:
+            self.bar.update(max(self.total - self.shown, 0), self._text())
+            self.bar.__exit__(None, None, None)
+        else:
+            click.echo(f"\r{self._text()}", err=True)
+
+
+def _summary(total: Tally, seconds: float) -> None:
+    rate = total.lines / seconds if seconds > 0 else 0.0
+    click.echo(f"{total.lines:,} lines read in {seconds:.1f} s ({rate:,.0f} lines/s); {total.stored:,} hits stored.")
+    if total.already:
+        click.echo(f"{total.already:,} lines were imported before and are skipped.")
+    for reason, count in sorted(total.skipped.items(), key=lambda item: -item[1]):
+        click.echo(f"  {count:>10,}  {SKIP_LABELS.get(reason, 'dropped: ' + reason)}")
+
+
+COMMANDS: list[click.Command] = [import_group]
