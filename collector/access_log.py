@@ -38,7 +38,7 @@ DOWNLOAD_EXTENSIONS = frozenset(
 MONTHS = {name: number for number, name in enumerate(
     ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), start=1)}
 
-_QUOTED = r'"((?:[^"\\]|\\.)*)"'
+_QUOTED = r'"([^"\\]*(?:\\.[^"\\]*)*)"'
 _COMMON = r'(\S+) \S+ \S+ \[([^\]]+)\] ' + _QUOTED + r' (\d{3}) \S+'
 PATTERNS = {
     "common": re.compile(r"^" + _COMMON),
@@ -64,10 +64,19 @@ class LogRecord:
 
 
 _zones: dict[str, timezone] = {}
+_last_time: list = ["", None]  # consecutive lines mostly share their second
 
 
 def parse_clf_time(text: str) -> datetime:
     """``10/Oct/2000:13:55:36 -0700`` → an aware datetime."""
+    if text == _last_time[0]:
+        return _last_time[1]
+    value = _parse_clf_time(text)
+    _last_time[0], _last_time[1] = text, value
+    return value
+
+
+def _parse_clf_time(text: str) -> datetime:
     try:
         zone = _zones.get(text[21:])
         if zone is None:

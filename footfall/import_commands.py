@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
+from collections import deque
 from typing import Any, Awaitable, Callable
 
 import click
@@ -66,7 +67,7 @@ def import_logs(config_file: str | None, files: tuple[str, ...], site_id: int | 
         if client is not None:
             total = asyncio.run(_import(ordered, fmt, routing, _through_server(client, routing)))
         else:
-            total = _import_directly(settings, ordered, fmt, routing)
+            total = import_directly(settings, ordered, fmt, routing)
     except (LogImportError, AdminError) as exc:
         raise click.ClickException(str(exc)) from None
     _summary(total, time.monotonic() - started)
@@ -79,7 +80,8 @@ def _through_server(client: AdminClient, routing: Routing) -> Send:
     return send
 
 
-def _import_directly(settings: Settings, files: list[str], fmt: str, routing: Routing) -> Tally:
+def import_directly(settings: Settings, files: list[str], fmt: str, routing: Routing) -> Tally:
+    """Import with the data opened by this process (no server running)."""
     from footfall.ops_commands import _direct_storage
     from footfall.services import build
 
@@ -92,7 +94,7 @@ def _import_directly(settings: Settings, files: list[str], fmt: str, routing: Ro
             return await log_import.import_chunk(services, key, chunk, lines, chunk_fmt, routing)
 
         try:
-            return asyncio.run(_import(files, fmt, routing, send))
+            return asyncio.run(_import(files, fmt, routing, send, in_flight=2))
         finally:
             services.writer.flush_drops()
             if services.geo is not None:
@@ -100,9 +102,17 @@ def _import_directly(settings: Settings, files: list[str], fmt: str, routing: Ro
             services.db.close()
 
 
-async def _import(files: list[str], fmt: str, routing: Routing, send: Send) -> Tally:
+async def _import(files: list[str], fmt: str, routing: Routing, send: Send, in_flight: int = 1) -> Tally:
+    """Send every chunk of every file, ``in_flight`` at a time (in order: the chunk work keeps their order)."""
     total = Tally()
     progress = Progress(files)
+    pending: deque[asyncio.Task[Tally]] = deque()
+
+    async def settle(log: LogFile, keep: int) -> None:
+        while len(pending) > keep:
+            total.add(await pending.popleft())
+            progress.update(log, total)
+
     try:
         for path in files:
             log = LogFile(path)
@@ -114,10 +124,12 @@ async def _import(files: list[str], fmt: str, routing: Routing, send: Send) -> T
                         key = log_import.log_key(lines)
                         if file_fmt == "auto":
                             file_fmt = log_import.detect_format(lines)
-                    tally = await send(key, number, lines, file_fmt)
-                    total.add(tally)
-                    progress.update(log, total)
+                    pending.append(asyncio.create_task(send(key, number, lines, file_fmt)))
+                    await settle(log, in_flight - 1)
+                await settle(log, 0)
             finally:
+                for task in pending:
+                    task.cancel()
                 progress.file_done(log)
                 log.close()
     finally:

@@ -176,13 +176,16 @@ async def import_chunk(
     todo = lines[done:]
     if not todo:
         return tally
-    records = await asyncio.to_thread(parse_chunk, todo, fmt, tally)
-    rows: list[Row] = []
-    for start in range(0, len(records), PIPELINE_SLICE):
-        rows.extend(run_records(services, records[start:start + PIPELINE_SLICE], routing, tally))
-        await asyncio.sleep(0)
-    if records:
-        _forget_ended_visits(services, records[0].timestamp)
+    # One chunk at a time through the pipeline, in the order the chunks came; the insert of
+    # one chunk can then overlap the next chunk's pipeline work.
+    async with _pipeline_lock(services):
+        records = await asyncio.to_thread(parse_chunk, todo, fmt, tally)
+        rows: list[Row] = []
+        for start in range(0, len(records), PIPELINE_SLICE):
+            rows.extend(run_records(services, records[start:start + PIPELINE_SLICE], routing, tally))
+            await asyncio.sleep(0)
+        if records:
+            _forget_ended_visits(services, records[0].timestamp)
     if rows:
         token = f"logs:{log_key}:{chunk}:{done}:{len(lines)}"
         await asyncio.to_thread(
@@ -191,6 +194,13 @@ async def import_chunk(
     ledger.record(log_key, chunk, len(lines), len(rows))
     tally.stored = len(rows)
     return tally
+
+
+def _pipeline_lock(services: Services) -> asyncio.Lock:
+    lock = services.extras.get("log_import_lock")
+    if lock is None:
+        lock = services.extras["log_import_lock"] = asyncio.Lock()
+    return lock  # type: ignore[return-value]
 
 
 def _forget_ended_visits(services: Services, reached: datetime) -> None:
