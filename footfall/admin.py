@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import ipaddress
 import json
 import os
@@ -30,6 +31,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from footfall import deletion, export, log_import, retention
+from footfall import plausible_import
 from footfall.settings import Settings
 
 TOKEN_FILE = "admin.token"
@@ -206,8 +208,74 @@ async def import_logs(request: Request) -> Response:
     return JSONResponse(tally.to_json())
 
 
+def _site_of(request: Request):
+    services = request.app.state.services
+    try:
+        site_id = int(request.query_params.get("site_id", "0"))
+    except ValueError:
+        return None, JSONResponse({"error": "site_id must be a whole number"}, 400)
+    site = services.sites.get(site_id)
+    if site is None:
+        return None, JSONResponse({"error": f"site {site_id} does not exist"}, 404)
+    return site, None
+
+
+async def export_plausible(request: Request) -> Response:
+    from footfall import plausible_export
+
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    try:
+        first = export.parse_day(request.query_params.get("from"), "from")
+        last = export.parse_day(request.query_params.get("to"), "to")
+    except export.ExportError as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    await drain(services.writer)
+    body = io.BytesIO()
+    await asyncio.to_thread(plausible_export.write_zip, services.storage, site, body, first=first, last=last,
+                            visit_timeout_minutes=services.settings.visit_timeout_minutes)
+    return Response(body.getvalue(), media_type="application/zip", headers={"Cache-Control": "no-store"})
+
+
+async def aggregate_imports(request: Request) -> Response:
+    """GET: the site's imports; POST (a ZIP body): import Plausible's export."""
+    from footfall.metadata.imports import AggregateImports
+
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        return JSONResponse([item.to_json() for item in AggregateImports(services.db).list(site.id)])
+    body = await request.body()
+    try:
+        report = await asyncio.to_thread(plausible_import.import_zip, services.storage, services.db, site.id,
+                                         io.BytesIO(body), request.query_params.get("label", ""))
+    except (plausible_import.PlausibleImportError, ValueError) as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    return JSONResponse(report.to_json())
+
+
+async def delete_aggregate_import(request: Request) -> Response:
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    try:
+        gone = await asyncio.to_thread(plausible_import.delete_import, services.storage, services.db, site.id,
+                                       int(request.path_params["import_id"]))
+    except plausible_import.PlausibleImportError as exc:
+        return JSONResponse({"error": str(exc)}, 404)
+    return JSONResponse(gone.to_json())
+
+
 def routes() -> list[Route]:
     return [
+        Route(f"{PREFIX}/export/plausible", guarded(export_plausible), methods=["GET"]),
+        Route(f"{PREFIX}/imports", guarded(aggregate_imports), methods=["GET", "POST"]),
+        Route(f"{PREFIX}/imports/{{import_id:int}}", guarded(delete_aggregate_import), methods=["DELETE"]),
         Route(f"{PREFIX}/import/logs", guarded(import_logs), methods=["POST"]),
         Route(f"{PREFIX}/ping", guarded(ping), methods=["GET"]),
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
@@ -290,6 +358,29 @@ class AdminClient:
             "log_key": log_key, "chunk": chunk, "lines": lines, "format": fmt, "routing": routing.to_json(),
         })
         return log_import.Tally.from_json(answer)
+
+    def export_plausible(self, site_id: int, date_from: str | None, date_to: str | None) -> bytes:
+        request = self._request("GET", "/export/plausible", params={"site_id": site_id, "from": date_from,
+                                                                    "to": date_to})
+        with self._open(request) as response:
+            return response.read()
+
+    def import_plausible(self, site_id: int, data: bytes, label: str = "") -> dict[str, Any]:
+        url = self.url + PREFIX + "/imports?" + urllib.parse.urlencode({"site_id": site_id, "label": label})
+        request = urllib.request.Request(url, data=data, method="POST")
+        request.add_header("Authorization", f"Bearer {self.token}")
+        request.add_header("Content-Type", "application/zip")
+        with self._open(request) as response:
+            return json.loads(response.read())
+
+    def list_imports(self, site_id: int) -> list[dict[str, Any]]:
+        with self._open(self._request("GET", "/imports", params={"site_id": site_id})) as response:
+            return json.loads(response.read())
+
+    def delete_import(self, site_id: int, import_id: int) -> dict[str, Any]:
+        request = self._request("DELETE", f"/imports/{import_id}", params={"site_id": site_id})
+        with self._open(request) as response:
+            return json.loads(response.read())
 
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})

@@ -34,7 +34,7 @@ SKIP_LABELS = {
 
 @click.group("import")
 def import_group() -> None:
-    """Import history: web server access logs."""
+    """Import history: web server access logs, Plausible's CSV export."""
 
 
 @import_group.command("logs")
@@ -187,6 +187,106 @@ def _summary(total: Tally, seconds: float) -> None:
         click.echo(f"{total.already:,} lines were imported before and are skipped.")
     for reason, count in sorted(total.skipped.items(), key=lambda item: -item[1]):
         click.echo(f"  {count:>10,}  {SKIP_LABELS.get(reason, 'dropped: ' + reason)}")
+
+
+@import_group.command("plausible")
+@data_options
+@click.argument("export_zip", type=click.Path(exists=True, dir_okay=False))
+@click.option("--site", "site_id", type=int, required=True, help="The site to import into.")
+@click.option("--label", default="", help="A name to recognise the import by.  [default: its date range]")
+def import_plausible(config_file: str | None, export_zip: str, site_id: int, label: str, **flags: Any) -> None:
+    """Import Plausible CE's CSV export (the ZIP of imported_*.csv files) into a site, as an import of its own."""
+    from footfall import plausible_import
+
+    settings = load_settings(config_file, **flags)
+    _existing_site(settings, site_id)
+    client = AdminClient.discover(settings.data_dir)
+    try:
+        if client is not None:
+            with open(export_zip, "rb") as handle:
+                report = client.import_plausible(site_id, handle.read(), label)
+        else:
+            from footfall.ops_commands import _direct_storage
+            from footfall.services import open_metadata
+
+            db = open_metadata(settings)
+            try:
+                with _direct_storage(settings) as storage, open(export_zip, "rb") as handle:
+                    report = plausible_import.import_zip(storage, db, site_id, handle, label).to_json()
+            finally:
+                db.close()
+    except (plausible_import.PlausibleImportError, AdminError) as exc:
+        raise click.ClickException(str(exc)) from None
+    imported = report["import"]
+    click.echo(f"Import {imported['id']}: {imported['rows_stored']:,} rows, {imported['first_day']} to "
+               f"{imported['last_day']}, into site {site_id}.")
+    for table, rows in report["rows"].items():
+        click.echo(f"  {rows:>10,}  {table}")
+    for name in report["ignored_files"]:
+        click.echo(f"  ignored file: {name}")
+    for name, columns in report["ignored_columns"].items():
+        click.echo(f"  ignored columns of {name}: {', '.join(columns)}")
+
+
+@import_group.command("list")
+@data_options
+@click.option("--site", "site_id", type=int, required=True, help="The site.")
+def import_list(config_file: str | None, site_id: int, **flags: Any) -> None:
+    """List a site's imports of aggregates (Plausible exports)."""
+    settings = load_settings(config_file, **flags)
+    _existing_site(settings, site_id)
+    items = _imports(settings, site_id)
+    if not items:
+        click.echo(f"Site {site_id} has no imports.")
+    for item in items:
+        click.echo(f"{item['id']:>4}  {item['first_day']} – {item['last_day']}  {item['rows_stored']:>10,} rows  "
+                   f"{item['status']:<9} {item['label']}")
+
+
+@import_group.command("delete")
+@data_options
+@click.option("--site", "site_id", type=int, required=True, help="The site.")
+@click.argument("import_id", type=int)
+def import_delete(config_file: str | None, site_id: int, import_id: int, **flags: Any) -> None:
+    """Delete one import of a site, with all its rows."""
+    from footfall import plausible_import
+
+    settings = load_settings(config_file, **flags)
+    _existing_site(settings, site_id)
+    client = AdminClient.discover(settings.data_dir)
+    try:
+        if client is not None:
+            client.delete_import(site_id, import_id)
+        else:
+            from footfall.ops_commands import _direct_storage
+            from footfall.services import open_metadata
+
+            db = open_metadata(settings)
+            try:
+                with _direct_storage(settings) as storage:
+                    plausible_import.delete_import(storage, db, site_id, import_id)
+            finally:
+                db.close()
+    except (plausible_import.PlausibleImportError, AdminError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"Deleted import {import_id} of site {site_id}.")
+
+
+def _existing_site(settings: Settings, site_id: int) -> None:
+    from footfall.ops_commands import _site
+
+    _site(settings, site_id)
+
+
+def _imports(settings: Settings, site_id: int) -> list[dict[str, Any]]:
+    from footfall.metadata.imports import AggregateImports
+    from footfall.services import open_metadata
+
+    db = open_metadata(settings)  # the metadata file is SQLite: readable while the server runs
+    try:
+        return [item.to_json() for item in AggregateImports(db).list(site_id)]
+    finally:
+        db.close()
 
 
 COMMANDS: list[click.Command] = [import_group]

@@ -1,4 +1,7 @@
-"""Which parts of which access logs were imported, so importing a file again adds nothing.
+"""Bookkeeping of imports: which parts of which access logs were imported, and the
+imports of aggregates (Plausible's CSV export) a site has, so they can be listed and deleted.
+
+Access logs: importing a file again adds nothing.
 
 A log is known by a digest of its first lines (so a rotated, renamed or
 compressed copy is the same log, and a log that grew since is continued), and
@@ -7,6 +10,9 @@ ledger keeps how many of its lines are done.
 """
 
 from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
 
 from footfall.metadata.db import Database
 
@@ -19,6 +25,19 @@ SCHEMA = [
         rows_stored INTEGER NOT NULL DEFAULT 0,
         imported_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP,
         PRIMARY KEY (log_key, chunk)
+    )
+    """,
+    """
+    CREATE TABLE IF NOT EXISTS aggregate_imports (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        label TEXT NOT NULL DEFAULT '',
+        first_day TEXT NOT NULL DEFAULT '',
+        last_day TEXT NOT NULL DEFAULT '',
+        rows_stored INTEGER NOT NULL DEFAULT 0,
+        status TEXT NOT NULL DEFAULT 'importing',
+        created_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP
     )
     """,
 ]
@@ -42,3 +61,53 @@ class ImportLedger:
             "rows_stored = rows_stored + excluded.rows_stored, imported_at = CURRENT_TIMESTAMP",
             [log_key, chunk, lines_done, rows_stored],
         )
+
+
+@dataclass(frozen=True)
+class AggregateImport:
+    id: int
+    site_id: int
+    source: str
+    label: str
+    first_day: str
+    last_day: str
+    rows_stored: int
+    status: str
+    created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class AggregateImports:
+    """The imports of a site's aggregate history; ``id`` is the ``import_id`` of their rows in ClickHouse."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        db.ensure_schema(SCHEMA)
+
+    def start(self, site_id: int, source: str, label: str) -> int:
+        cursor = self.db.execute(
+            "INSERT INTO aggregate_imports (site_id, source, label) VALUES (?, ?, ?)", [site_id, source, label[:200]]
+        )
+        return int(cursor.lastrowid)
+
+    def finish(self, import_id: int, first_day: str, last_day: str, rows_stored: int) -> None:
+        self.db.execute(
+            "UPDATE aggregate_imports SET first_day = ?, last_day = ?, rows_stored = ?, status = 'done' WHERE id = ?",
+            [first_day, last_day, rows_stored, import_id],
+        )
+
+    def get(self, site_id: int, import_id: int) -> AggregateImport | None:
+        row = self.db.fetchone("SELECT * FROM aggregate_imports WHERE id = ? AND site_id = ?", [import_id, site_id])
+        return AggregateImport(**dict(row)) if row else None
+
+    def list(self, site_id: int) -> list[AggregateImport]:
+        rows = self.db.fetchall("SELECT * FROM aggregate_imports WHERE site_id = ? ORDER BY id", [site_id])
+        return [AggregateImport(**dict(row)) for row in rows]
+
+    def done_ids(self, site_id: int) -> list[int]:
+        return [item.id for item in self.list(site_id) if item.status == "done"]
+
+    def remove(self, import_id: int) -> None:
+        self.db.execute("DELETE FROM aggregate_imports WHERE id = ?", [import_id])
