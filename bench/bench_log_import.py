@@ -25,7 +25,7 @@ from pathlib import Path
 from bench.common import print_table, repeated_mix, unique_user_agents, write_results
 from collector.access_log import parse_line, skip_reason
 from footfall import settings as settings_module
-from footfall.log_import import LogFile, Routing
+from footfall.app.log_import import LogFile, Routing
 
 PAGES = ("/", "/pricing", "/blog/", "/blog/privacy-first-analytics", "/docs/install", "/docs/api", "/about",
          "/contact", "/changelog", "/blog/server-logs")
@@ -114,9 +114,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="Keep the temp directory.")
     args = parser.parse_args()
 
-    from footfall.import_commands import import_directly
+    from footfall.app.import_commands import import_directly
     from footfall.metadata.sites import SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     work = Path(tempfile.mkdtemp(prefix="footfall-bench-logs-"))
     try:

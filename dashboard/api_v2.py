@@ -24,18 +24,10 @@ from dashboard.stats import periods
 from dashboard.stats.breakdown import MAX_LIMIT, breakdown
 from dashboard.stats.periods import PeriodError
 from dashboard import goals
-from dashboard.stats.query import (
-    And,
-    Filter,
-    FilterExpr,
-    Not,
-    Or,
-    QueryError,
-    StatsQuery,
-    dimension,
-    filter_to_json,
-    parse_filters,
-)
+from dashboard.stats.dimensions import dimension
+from dashboard.stats.filters import And, Filter, filter_to_json, FilterExpr, Not, Or, parse_filters
+from dashboard.stats.query import QueryError, StatsQuery
+from dashboard.state import services_of
 from footfall.metadata.sites import Site, SiteError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -75,7 +67,7 @@ async def query_endpoint(request: Request) -> JSONResponse:
     if not isinstance(data, dict):
         return _error("The body must be a JSON object.")
 
-    services = request.app.state.services
+    services = services_of(request)
     domain = data.get("site_id")
     if not isinstance(domain, str) or not domain.strip():
         return _error("site_id: the site's domain is required.")

@@ -39,7 +39,7 @@ def main() -> None:
         data_dir = Path(tmp) / "data"
         port = free_port()
         env = {**os.environ, "FOOTFALL_GEOIP_PATH": "none", "FOOTFALL_LOG_LEVEL": "warning"}
-        cli = [sys.executable, "-m", "footfall.cli"]
+        cli = [sys.executable, "-m", "footfall"]
         subprocess.run([*cli, "demo", "--data-dir", str(data_dir)], check=True, env=env, cwd=tmp)
         server = subprocess.Popen([*cli, "serve", "--data-dir", str(data_dir), "--port", str(port)], env=env, cwd=tmp,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

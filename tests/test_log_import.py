@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from dashboard.accounts import Accounts
-from footfall.services import open_storage
+from footfall.app.services import open_storage
 from tests import log_model
 from tests.support import LiveServer, free_port, make_settings
 
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 def footfall(data_dir: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     return subprocess.run(
-        [sys.executable, "-m", "footfall.cli", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "footfall", *args, "--data-dir", str(data_dir)],
         input=stdin, capture_output=True, env=env, timeout=240, check=False,
     )
 

@@ -128,7 +128,7 @@ def test_demo_fills_a_fresh_data_dir_and_refuses_a_locked_one(tmp_path) -> None:
 
     import httpx
 
-    from footfall import demo
+    from footfall.app import demo
     from tests.dashboard.web_client import csrf_of, kpi
     from tests.support import ServerProcess, free_port, make_settings
 
@@ -142,7 +142,7 @@ def test_demo_fills_a_fresh_data_dir_and_refuses_a_locked_one(tmp_path) -> None:
         import subprocess
         import sys
 
-        locked = subprocess.run([sys.executable, "-m", "footfall.cli", "demo", "--data-dir", str(tmp_path / "data")],
+        locked = subprocess.run([sys.executable, "-m", "footfall", "demo", "--data-dir", str(tmp_path / "data")],
                                 capture_output=True, text=True, timeout=120)
         assert locked.returncode != 0
         assert "`footfall serve` is running" in locked.stderr and "--url" in locked.stderr

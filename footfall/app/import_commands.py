@@ -15,10 +15,10 @@ from typing import Any, Awaitable, Callable
 import click
 
 from collector.access_log import FORMATS
-from footfall import log_import
-from footfall.admin import AdminClient, AdminError
-from footfall.cli_options import data_options, load_settings
-from footfall.log_import import LogFile, LogImportError, Routing, Tally
+from footfall.app import log_import
+from footfall.app.admin import AdminClient, AdminError
+from footfall.app.cli_options import data_options, load_settings
+from footfall.app.log_import import LogFile, LogImportError, Routing, Tally
 from footfall.settings import Settings
 
 Send = Callable[[str, int, list[str], str], Awaitable[Tally]]
@@ -82,8 +82,8 @@ def _through_server(client: AdminClient, routing: Routing) -> Send:
 
 def import_directly(settings: Settings, files: list[str], fmt: str, routing: Routing) -> Tally:
     """Import with the data opened by this process (no server running)."""
-    from footfall.ops_commands import _direct_storage
-    from footfall.services import build
+    from footfall.app.ops_commands import _direct_storage
+    from footfall.app.services import build
 
     with _direct_storage(settings) as storage:
         services = build(settings, storage=storage)
@@ -206,8 +206,8 @@ def import_plausible(config_file: str | None, export_zip: str, site_id: int, lab
             with open(export_zip, "rb") as handle:
                 report = client.import_plausible(site_id, handle.read(), label)
         else:
-            from footfall.ops_commands import _direct_storage
-            from footfall.services import open_metadata
+            from footfall.app.ops_commands import _direct_storage
+            from footfall.app.services import open_metadata
 
             db = open_metadata(settings)
             try:
@@ -258,8 +258,8 @@ def import_delete(config_file: str | None, site_id: int, import_id: int, **flags
         if client is not None:
             client.delete_import(site_id, import_id)
         else:
-            from footfall.ops_commands import _direct_storage
-            from footfall.services import open_metadata
+            from footfall.app.ops_commands import _direct_storage
+            from footfall.app.services import open_metadata
 
             db = open_metadata(settings)
             try:
@@ -273,14 +273,14 @@ def import_delete(config_file: str | None, site_id: int, import_id: int, **flags
 
 
 def _existing_site(settings: Settings, site_id: int) -> None:
-    from footfall.ops_commands import _site
+    from footfall.app.ops_commands import _site
 
     _site(settings, site_id)
 
 
 def _imports(settings: Settings, site_id: int) -> list[dict[str, Any]]:
     from footfall.metadata.imports import AggregateImports
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     db = open_metadata(settings)  # the metadata file is SQLite: readable while the server runs
     try:

@@ -7,7 +7,7 @@ import logging
 import uvicorn
 
 from footfall import logs
-from footfall.app import create_app
+from footfall.app.asgi import create_app
 from footfall.settings import Settings
 
 logger = logging.getLogger("footfall")

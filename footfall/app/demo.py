@@ -194,7 +194,7 @@ def _drop_rows(site_id: int, days: int, now: datetime, seed: int = 11) -> list[l
 def _ensure_site_and_user(settings: Settings, email: str, password: str) -> tuple[int, str, bool]:
     from dashboard.accounts import Accounts
     from footfall.metadata.sites import SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     db = open_metadata(settings)
     try:
@@ -247,7 +247,7 @@ def _store(settings: Settings, hits: Iterable[dict[str, str]], site_id: int, day
     from collector.hit import RequestMeta
     from collector.ingest import process
     from collector.rows import COLUMNS, for_insert
-    from footfall import services as services_module
+    from footfall.app import services as services_module
     from footfall.storage.clickhouse import DataDirLocked
 
     advice = (
@@ -268,7 +268,7 @@ def _store(settings: Settings, hits: Iterable[dict[str, str]], site_id: int, day
         meta = RequestMeta(ip="127.0.0.1", user_agent="footfall-demo")
         rows: list[list] = []
         for params in hits:
-            row, reason = process(services, lambda params=params: parse_matomo.parse(params, meta, now))
+            row, reason = process(services.collector, lambda params=params: parse_matomo.parse(params, meta, now))
             if row is not None:
                 rows.append(for_insert(row))
             if len(rows) >= BATCH_ROWS:

@@ -17,17 +17,9 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta, timezone
 from typing import IO, Any
 
-from dashboard.stats.query import (
-    COUNTED,
-    DEVICE,
-    DIMENSIONS,
-    EVENT_NAME,
-    INTERACTION,
-    Params,
-    StatsQuery,
-    sessionized_hits,
-    visit_columns_for,
-)
+from dashboard.stats.dimensions import COUNTED, DEVICE, DIMENSIONS, EVENT_NAME, INTERACTION
+from dashboard.stats.query import Params, StatsQuery
+from dashboard.stats.sql import sessionized_hits, visit_columns_for
 from footfall import plausible_format
 from footfall.metadata.sites import Site
 from footfall.storage.clickhouse import Storage

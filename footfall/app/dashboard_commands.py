@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from footfall.cli_options import data_options, load_settings
+from footfall.app.cli_options import data_options, load_settings
 
 
 def _accounts(settings: Any):
     from dashboard.accounts import Accounts
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     return Accounts(open_metadata(settings))
 
@@ -89,7 +89,7 @@ def token_create(config_file: str | None, email: str, name: str, **flags: Any) -
 @click.option("--url", default="", help="Send the hits to this running server instead (while `footfall serve` runs).")
 def demo(config_file: str | None, days: int, visits: int, email: str, password: str, url: str, **flags: Any) -> None:
     """Load realistic demo data into a demo site, through the collector pipeline."""
-    from footfall import demo as demo_module
+    from footfall.app import demo as demo_module
 
     settings = load_settings(config_file, **flags)
     try:

@@ -25,6 +25,7 @@ import gzip
 import hashlib
 import os
 import sys
+import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -32,12 +33,13 @@ from typing import IO, TYPE_CHECKING, Any, Iterator
 
 from collector.access_log import FORMATS, LogLineError, LogRecord, detect, parse_line, skip_reason, to_hit
 from collector.ingest import process
-from collector.rows import COLUMNS, Row, for_insert
+from collector.rows import Row, for_insert
+from footfall.schema import COLUMNS
 from footfall.metadata.imports import ImportLedger
 from footfall.metadata.sites import SiteError, normalize_domain
 
 if TYPE_CHECKING:
-    from footfall.services import Services
+    from footfall.app.services import Services
 
 CHUNK_LINES = 10_000
 KEY_LINES = 8  # the lines a log is known by
@@ -155,7 +157,7 @@ def run_records(services: Services, records: list[LogRecord], routing: Routing, 
             if not site_id:
                 skipped["no-site"] += 1
                 continue
-        row, reason = process(services, lambda: to_hit(record, site_id, host, routing.scheme), site_id)
+        row, reason = process(services.collector, lambda: to_hit(record, site_id, host, routing.scheme), site_id)
         if row is None:
             skipped[reason.value if reason is not None else "malformed"] += 1
         else:
@@ -196,11 +198,15 @@ async def import_chunk(
     return tally
 
 
+_locks: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
 def _pipeline_lock(services: Services) -> asyncio.Lock:
-    lock = services.extras.get("log_import_lock")
+    """One per pipeline (per running Footfall): chunks go through it one after the other."""
+    lock = _locks.get(services.pipeline.visits)
     if lock is None:
-        lock = services.extras["log_import_lock"] = asyncio.Lock()
-    return lock  # type: ignore[return-value]
+        lock = _locks[services.pipeline.visits] = asyncio.Lock()
+    return lock
 
 
 def _forget_ended_visits(services: Services, reached: datetime) -> None:

@@ -13,8 +13,9 @@ from starlette.routing import BaseRoute
 
 from collector.fast_path import TrackingFastPath
 from collector.routes import routes as collector_routes
-from footfall import admin, retention
-from footfall import services as services_module
+from footfall import retention
+from footfall.app import admin
+from footfall.app import services as services_module
 from footfall.settings import Settings
 
 logger = logging.getLogger("footfall")
@@ -24,15 +25,6 @@ async def server_error(request: Request, exc: Exception) -> Response:
     # Never a stack trace, and nothing from the request.
     logger.error("unhandled error on %s: %s", request.url.path, type(exc).__name__)
     return PlainTextResponse("internal error\n", status_code=500)
-
-
-def _accept_user_tokens(built: services_module.Services) -> None:
-    """Let a user's API token authorize trusted hits for the sites the user administers."""
-    try:
-        from dashboard.accounts import Accounts, TrackingTokens
-    except ImportError:  # pragma: no cover - a collector without the dashboard package
-        return
-    built.pipeline.authorize_token = TrackingTokens(Accounts(built.db)).allows
 
 
 def create_app(settings: Settings, services: services_module.Services | None = None) -> Starlette:
@@ -50,12 +42,13 @@ def create_app(settings: Settings, services: services_module.Services | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         built = services if services is not None else services_module.build(settings)
         app.state.services = built
-        _accept_user_tokens(built)
+        app.state.collector = built.collector
+        app.state.dashboard = built.dashboard
         await built.writer.start()
         if settings.dashboard:
             from dashboard.startup import on_startup
 
-            on_startup(built)
+            on_startup(built.dashboard)
         try:
             async with admin.credentials(app, settings), retention.running(
                 built.storage, built.sites.list, settings.retention_days
