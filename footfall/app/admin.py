@@ -219,7 +219,7 @@ async def export_plausible(request: Request) -> Response:
         last = export.parse_day(request.query_params.get("to"), "to")
     except export.ExportError as exc:
         return JSONResponse({"error": str(exc)}, 400)
-    await drain(services.writer)
+    await services.writer.drain(DRAIN_SECONDS)
     body = io.BytesIO()
     await asyncio.to_thread(plausible_export.write_zip, services.storage, site, body, first=first, last=last,
                             visit_timeout_minutes=services.settings.visit_timeout_minutes)
