@@ -23,6 +23,7 @@ from dashboard.web import (
 )
 from footfall import snippets
 from footfall.metadata import sites as sites_module
+from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site, SiteError
 
 CHECKBOXES = ("honor_dnt", "cookie_mode", "store_truncated_ip")
@@ -119,6 +120,9 @@ def _settings_page(request: Request, site: Site, values: dict[str, Any], errors:
     extra.setdefault("goal_values", goals.empty_values())
     extra.setdefault("goal_errors", {})
     extra.setdefault("goal_edit", None)
+    extra.setdefault("imports", AggregateImports(services_of(request).db).list(site.id))
+    extra.setdefault("import_message", "")
+    extra.setdefault("import_error", "")
     return render(
         request,
         "site_form.html",

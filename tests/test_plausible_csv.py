@@ -150,3 +150,44 @@ def test_reading_plausibles_files_by_column_name(storage, tmp_path: Path) -> Non
     with pytest.raises(FormatError):
         parse_filename("imported_nonsense_20240101_20240131.csv")
     db.close()
+
+
+def test_download_and_upload_on_the_settings_page(server: LiveServer) -> None:
+    from tests.dashboard.web_client import add_user, csrf_of, kpi, login
+
+    original = server.add_site("example.com")
+    copy = server.add_site("copy.example.com")
+    model = log_model.build(visitors=8, days=2)
+    asyncio.run(log_import.import_chunk(server.services, "model", 0, model.sorted_lines(), "combined",
+                                        log_import.Routing(original.id)))
+    add_user(server, "admin@example.com", admin=True)
+    client = login(server, "admin@example.com")
+    download = client.get(f"/sites/{original.id}/export/plausible.zip")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    assert "attachment" in download.headers["content-disposition"]
+
+    settings_page = client.get(f"/sites/{copy.id}/settings")
+    assert "No imports." in settings_page.text
+    uploaded = client.post(f"/sites/{copy.id}/imports", data={"csrf_token": csrf_of(settings_page.text)},
+                           files={"export": ("export.zip", download.content, "application/zip")})
+    assert uploaded.status_code == 200 and "Imported " in uploaded.text
+    refused = client.post(f"/sites/{copy.id}/imports", data={"csrf_token": csrf_of(uploaded.text)},
+                          files={"export": ("notes.txt", b"hello", "text/plain")})
+    assert refused.status_code == 422 and "not a ZIP" in refused.text
+
+    period = "?period=custom&from=" + model.days[0].isoformat() + "&to=" + model.days[-1].isoformat()
+    with_imports = client.get(f"/sites/{copy.id}{period}").text
+    assert "Including imported data" in with_imports
+    assert kpi(with_imports, "Visits") == str(model.visits)
+    assert kpi(client.get(f"/sites/{original.id}{period}").text, "Visits") == str(model.visits)
+    collected_only = client.get(f"/sites/{copy.id}{period}&imports=0").text
+    assert kpi(collected_only, "Visits") == "0" and "Include imported data" in collected_only
+
+    [item] = plausible_import.AggregateImports(server.services.db).list(copy.id)
+    page = client.get(f"/sites/{copy.id}/settings").text
+    assert "export.zip" in page
+    deleted = client.post(f"/sites/{copy.id}/imports/{item.id}/delete", data={"csrf_token": csrf_of(page)},
+                          follow_redirects=False)
+    assert deleted.status_code == 303
+    assert "No imports." in client.get(f"/sites/{copy.id}/settings").text
+    assert "imported data" not in client.get(f"/sites/{copy.id}{period}").text

@@ -208,7 +208,7 @@ def _site_of(request: Request):
 
 
 async def export_plausible(request: Request) -> Response:
-    from footfall.app import plausible_export
+    from dashboard import plausible_export
 
     services = request.app.state.services
     site, refused = _site_of(request)

@@ -177,7 +177,7 @@ def _export_plausible(settings: Settings, site: Any, first: Any, last: Any, outp
             target.write(data)
         click.echo(f"Wrote Plausible's CSV export of site {site.id} to {output}.", err=True)
         return
-    from footfall.app import plausible_export
+    from dashboard import plausible_export
 
     with _direct_storage(settings) as storage, open(output, "wb") as target:
         counts = plausible_export.write_zip(storage, site, target, first=first, last=last,
