@@ -191,3 +191,26 @@ def test_download_and_upload_on_the_settings_page(server: LiveServer) -> None:
     assert deleted.status_code == 303
     assert "No imports." in client.get(f"/sites/{copy.id}/settings").text
     assert "imported data" not in client.get(f"/sites/{copy.id}{period}").text
+
+
+def test_cli_with_the_server_stopped(tmp_path: Path) -> None:
+    from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
+
+    data_dir = tmp_path / "data"
+    db = open_metadata(make_settings(data_dir))
+    first, second = (SiteStore(db).add(name, [name]) for name in ("example.com", "example.org"))
+    db.close()
+    log = tmp_path / "access.log"
+    log.write_text("\n".join(log_model.build(visitors=5, days=1).sorted_lines()) + "\n")
+    assert footfall(data_dir, "import", "logs", "--site", str(first.id), str(log)).returncode == 0
+    target = tmp_path / "out.zip"
+    assert footfall(data_dir, "export", "--site", str(first.id), "--format", "plausible").returncode != 0  # no -o
+    exported = footfall(data_dir, "export", "--site", str(first.id), "--format", "plausible", "-o", str(target))
+    assert exported.returncode == 0, exported.stderr.decode()
+    imported = footfall(data_dir, "import", "plausible", str(target), "--site", str(second.id), "--label", "old")
+    assert imported.returncode == 0, imported.stderr.decode()
+    assert "imported_visitors" in imported.stdout.decode()
+    assert " old" in footfall(data_dir, "import", "list", "--site", str(second.id)).stdout.decode()
+    missing = footfall(data_dir, "import", "delete", "--site", str(second.id), "99")
+    assert missing.returncode != 0 and b"no import 99" in missing.stderr
