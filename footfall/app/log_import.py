@@ -286,7 +286,10 @@ def detect_format(lines: list[str]) -> str:
         if line.strip():
             fmt = detect(line)
             if fmt is None:
-                raise LogImportError(f"cannot tell the log format from the line {line[:80]!r}; pass --format")
+                # The line itself is not quoted: it holds a visitor's IP address and User-Agent.
+                raise LogImportError(
+                    f"cannot tell the log format from its first line; pass --format ({', '.join(FORMATS)})"
+                )
             return fmt
     return "combined"
 
