@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from collector.context import PipelineContext
 from collector.metrics import CollectorMetrics
-from collector.rate_limit import SiteRateLimiter
+from collector.rate_limit import ClientRateLimiter
 from collector.writer import Writer
 from footfall.metadata.sites import SiteStore
 from footfall.settings import Settings
@@ -24,7 +24,7 @@ class CollectorState:
     metrics: CollectorMetrics
     writer: Writer
     pipeline: PipelineContext
-    forget_limiter: SiteRateLimiter = field(default_factory=SiteRateLimiter)
+    forget_limiter: ClientRateLimiter = field(default_factory=ClientRateLimiter)
 
 
 def services_of(request: Request) -> CollectorState:

@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from dashboard import plausible_export
-from dashboard.sites_views import _settings_page, _values_from_site
+from dashboard.sites_views import settings_page, values_from_site
 from dashboard.web import HttpError, form_of, page, services_of, site_for
 from footfall import plausible_import
 
@@ -37,7 +37,7 @@ async def upload(request: Request) -> Response:
     services = services_of(request)
     upload = form_of(request).get("export")
     if not isinstance(upload, UploadFile) or not upload.filename:
-        return _settings_page(request, site, _values_from_site(site), {}, status=422,
+        return settings_page(request, site, values_from_site(site), {}, status=422,
                               import_error="Choose the ZIP file of a Plausible CSV export.")
     with tempfile.SpooledTemporaryFile(SPOOL_BYTES) as copy:
         while chunk := await upload.read(2**20):
@@ -47,13 +47,13 @@ async def upload(request: Request) -> Response:
             report = await run_in_threadpool(plausible_import.import_zip, services.storage, services.db, site.id, copy,
                                              upload.filename[:100])
         except plausible_import.PlausibleImportError as error:
-            return _settings_page(request, site, _values_from_site(site), {}, status=422, import_error=str(error))
+            return settings_page(request, site, values_from_site(site), {}, status=422, import_error=str(error))
     imported = report.imported
     assert imported is not None
     message = f"Imported {imported.rows_stored:,} rows, {imported.first_day} to {imported.last_day}."
     if report.ignored_files:
         message += f" Ignored files: {', '.join(report.ignored_files[:10])}."
-    return _settings_page(request, site, _values_from_site(site), {}, import_message=message)
+    return settings_page(request, site, values_from_site(site), {}, import_message=message)
 
 
 @page
@@ -70,7 +70,7 @@ async def delete(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/sites/{site_id:int}/export/plausible.zip", download),
-        Route("/sites/{site_id:int}/imports", upload, methods=["POST"]),
-        Route("/sites/{site_id:int}/imports/{import_id:int}/delete", delete, methods=["POST"]),
+        Route("/sites/{site_id:id}/export/plausible.zip", download),
+        Route("/sites/{site_id:id}/imports", upload, methods=["POST"]),
+        Route("/sites/{site_id:id}/imports/{import_id:id}/delete", delete, methods=["POST"]),
     ]

@@ -10,9 +10,19 @@ import click
 
 from footfall import settings as settings_module
 from footfall.app.cli_options import data_options, load_settings
+from footfall.paths import MissingFiles
 from footfall.settings import Settings
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+
+class FootfallGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MissingFiles as exc:  # an incomplete installation: say what is missing, no stack trace
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FootfallGroup, context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.version_option(package_name="footfall")
 def main() -> None:
     """Footfall: self-hosted, privacy-friendly web analytics."""
@@ -100,7 +110,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
         created = store.add(name or domains[0], list(domains), timezone=timezone)
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
-    base = collector_url or f"http://{settings.host}:{settings.port}/"
+    base = collector_url or settings.public_url or f"http://{settings.host}:{settings.port}/"
     click.echo(f"Site {created.id} added: {created.name} ({', '.join(created.domains)})")
     click.echo(f"token_auth (for server-side trackers, keep it secret): {created.token_auth}\n")
     click.echo("Tracking snippet, before </head> on every page:\n")
