@@ -19,15 +19,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from dashboard import goals
+from dashboard.state import services_of
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats import imported, periods
 from dashboard.stats.breakdown import MAX_LIMIT, breakdown
-from dashboard.stats.periods import PeriodError
-from dashboard import goals
 from dashboard.stats.dimensions import dimension
-from dashboard.stats.filters import And, Filter, filter_to_json, FilterExpr, Not, Or, parse_filters
+from dashboard.stats.filters import And, Filter, FilterExpr, Not, Or, filter_to_json, parse_filters
+from dashboard.stats.periods import PeriodError
 from dashboard.stats.query import QueryError, StatsQuery
-from dashboard.state import services_of
 from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site, SiteError
 
@@ -119,9 +119,9 @@ def _first_day(services: Any, site: Site) -> date | None:
     )
     collected = rows[0][0] if rows and rows[0][1] else None
     # "all" also covers the days of the site's imports (added when the query asks for them).
-    imported = [date.fromisoformat(item.first_day) for item in AggregateImports(services.db).list(site.id)
-                if item.status == "done" and item.first_day]
-    return min([day for day in (collected, *imported) if day is not None], default=None)
+    imported_days = [date.fromisoformat(item.first_day) for item in AggregateImports(services.db).list(site.id)
+                     if item.status == "done" and item.first_day]
+    return min([day for day in (collected, *imported_days) if day is not None], default=None)
 
 
 def parse_query(services: Any, site: Site, data: dict[str, Any]) -> dict[str, Any]:

@@ -145,7 +145,7 @@ def generate(site_id: int, token: str, *, days: int, visits: int, now: datetime,
         if "utm_campaign=spring-sale" in campaign:
             path = "/products/"
 
-        def hit(extra: dict[str, str], at: datetime) -> dict[str, str]:
+        def hit(extra: dict[str, str], at: datetime, common: dict[str, str] = common) -> dict[str, str]:
             return {**common, **extra, "cdt": str(round(at.timestamp(), 3)), "rand": str(rng.randrange(10**9))}
 
         for index in range(pageviews):
@@ -193,8 +193,8 @@ def _drop_rows(site_id: int, days: int, now: datetime, seed: int = 11) -> list[l
 
 def _ensure_site_and_user(settings: Settings, email: str, password: str) -> tuple[int, str, bool]:
     from dashboard.accounts import Accounts
-    from footfall.metadata.sites import SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
 
     db = open_metadata(settings)
     try:

@@ -17,7 +17,7 @@ from footfall.app.services import open_storage
 from tests import log_model
 from tests.support import LiveServer, free_port, make_settings
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[3]
 
 
 def footfall(data_dir: Path, *args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess:
