@@ -120,7 +120,9 @@ async def forget(request: Request) -> Response:
         return _answer({"error": "storage is behind; try again shortly"}, 503, {**cors, "Retry-After": "10"})
     visitor = deletion.Visitor(site_id=site.id, tracker_id=tracker_id)
     try:
-        done = await asyncio.to_thread(deletion.forget, services.storage, services.secret.encode(), visitor)
+        done = await asyncio.to_thread(
+            deletion.forget, services.storage, services.secret.encode(), visitor, services.privacy_log
+        )
     except Exception as exc:  # storage down between the drain and the delete
         logger.warning("a visitor's deletion on site %d failed: %s", site.id, type(exc).__name__)
         return _answer({"error": "storage is unavailable; try again shortly"}, 503, {**cors, "Retry-After": "10"})

@@ -82,6 +82,7 @@ TEXTS = {
             "Your browser did not keep the opt-out cookie, perhaps because it blocks cookies in embedded pages. "
             "Use the website's own opt-out, or switch on Do Not Track or Global Privacy Control in your browser."
         ),
+        "manifest": "Every privacy setting of this statistics service",
         "delete_title": "Delete the data collected about me",
         "delete_cookieless": (
             "There is nothing here that could be deleted for you: Footfall keeps no identifier in your browser, "
@@ -118,6 +119,7 @@ TEXTS = {
             "Seiten sperrt. Nutzen Sie den Widerspruch der Website selbst, oder schalten Sie „Do Not Track“ oder "
             "„Global Privacy Control“ in Ihrem Browser ein."
         ),
+        "manifest": "Alle Datenschutz-Einstellungen dieses Statistikdienstes",
         "delete_title": "Die über mich erfassten Daten löschen",
         "delete_cookieless": (
             "Hier gibt es nichts, was für Sie gelöscht werden könnte: Footfall speichert keine Kennung in Ihrem "
@@ -223,6 +225,7 @@ def _render(
         token=_serializer(services).dumps(nonce),
         keep=keep,
         refused=refused,
+        manifest_url="privacy.json" + (f"?site={keep['idsite']}" if "idsite" in keep else ""),
     )
     response = HTMLResponse(html, status, headers=_headers())
     if fresh_nonce:

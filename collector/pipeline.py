@@ -19,6 +19,7 @@ from collector.stages.clean_url import clean_url
 from collector.stages.drop_bot import drop_bot
 from collector.stages.drop_do_not_track import drop_do_not_track
 from collector.stages.drop_excluded_ip import drop_excluded_ip
+from collector.stages.drop_non_page_url import drop_non_page_url
 from collector.stages.drop_opt_out import drop_opt_out
 from collector.stages.drop_prefetch import drop_prefetch
 from collector.stages.drop_referrer_spam import drop_referrer_spam
@@ -32,6 +33,7 @@ STAGES: tuple[Stage, ...] = (
     # Privacy choices first: an opted-out visitor is dropped before anything else is looked at.
     drop_opt_out,
     check_site,
+    drop_non_page_url,
     drop_do_not_track,
     apply_trusted_overrides,
     drop_prefetch,

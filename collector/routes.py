@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from collector import endpoints, optout_forget, optout_page
+from collector import endpoints, optout_forget, optout_page, privacy_manifest
 from collector.static_files import static_routes
 
 TRACKING_METHODS = ["GET", "POST", "OPTIONS"]
@@ -18,6 +18,7 @@ def routes() -> list[Route]:
         Route("/api/event", endpoints.plausible_event, methods=["POST", "OPTIONS"]),
         Route("/optout", optout_page.optout, methods=["GET", "POST"]),
         Route("/optout/forget", optout_forget.forget, methods=["POST", "OPTIONS"]),
+        Route("/privacy.json", privacy_manifest.privacy_json, methods=["GET"]),
         Route("/metrics", endpoints.metrics, methods=["GET"]),
         Route("/healthz", endpoints.health, methods=["GET"]),
         *static_routes(),

@@ -10,6 +10,7 @@ from collector.context import PipelineContext
 from collector.metrics import CollectorMetrics
 from collector.rate_limit import ClientRateLimiter
 from collector.writer import Writer
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.sites import SiteStore
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage
@@ -24,7 +25,10 @@ class CollectorState:
     metrics: CollectorMetrics
     writer: Writer
     pipeline: PipelineContext
+    privacy_log: PrivacyLog | None = None
     forget_limiter: ClientRateLimiter = field(default_factory=ClientRateLimiter)
+    # The privacy manifest's count of stored user IDs per site: (when counted, count).
+    user_id_counts: dict[int, tuple[float, int]] = field(default_factory=dict)
 
 
 def services_of(request: Request) -> CollectorState:

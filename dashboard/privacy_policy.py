@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from footfall.metadata.sites import Site
+from footfall.retention import effective_days
 from footfall.settings import Settings
 
 
@@ -20,7 +21,11 @@ class Policy:
 
 
 def _retention_days(site: Site, settings: Settings) -> int:
-    return site.retention_days or settings.retention_days
+    return effective_days(settings.retention_days, site.retention_days)
+
+
+def manifest_url(collector_url: str, site: Site) -> str:
+    return f"{collector_url.rstrip('/')}/privacy.json?site={site.id}"
 
 
 def _masked_example(mask_bytes: int) -> str:
@@ -30,7 +35,7 @@ def _masked_example(mask_bytes: int) -> str:
     return ".".join(parts)
 
 
-def english(site: Site, settings: Settings, operator: str = "") -> Policy:
+def english(site: Site, settings: Settings, operator: str = "", collector_url: str = "") -> Policy:
     who = operator or f"the operator of {site.primary_domain or site.name}"
     mask = settings.ipv4_mask_bytes
     p = [
@@ -80,10 +85,15 @@ def english(site: Site, settings: Settings, operator: str = "") -> Policy:
         "The legal basis is our legitimate interest in analysing and improving our website (Art. 6(1)(f) GDPR)"
         + (", and for the cookie your consent (Art. 6(1)(a) GDPR, § 25(1) TDDDG)." if site.cookie_mode else ".")
     )
+    if collector_url:
+        p.append(
+            "A machine-readable summary of these settings, generated from the running configuration, is published "
+            f"at {manifest_url(collector_url, site)}."
+        )
     return Policy("en", "Web analytics with Footfall", p)
 
 
-def german(site: Site, settings: Settings, operator: str = "") -> Policy:
+def german(site: Site, settings: Settings, operator: str = "", collector_url: str = "") -> Policy:
     who = operator or f"dem Betreiber von {site.primary_domain or site.name}"
     mask = settings.ipv4_mask_bytes
     p = [
@@ -137,8 +147,13 @@ def german(site: Site, settings: Settings, operator: str = "") -> Policy:
         "(Art. 6 Abs. 1 lit. f DSGVO)"
         + ("; für das Cookie Ihre Einwilligung (Art. 6 Abs. 1 lit. a DSGVO, § 25 Abs. 1 TDDDG)." if site.cookie_mode else ".")
     )
+    if collector_url:
+        p.append(
+            "Eine maschinenlesbare Übersicht dieser Einstellungen, erzeugt aus der laufenden Konfiguration, ist "
+            f"unter {manifest_url(collector_url, site)} veröffentlicht."
+        )
     return Policy("de", "Webanalyse mit Footfall", p)
 
 
-def policies(site: Site, settings: Settings) -> list[Policy]:
-    return [german(site, settings), english(site, settings)]
+def policies(site: Site, settings: Settings, collector_url: str = "") -> list[Policy]:
+    return [german(site, settings, collector_url=collector_url), english(site, settings, collector_url=collector_url)]

@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import countries, csv_export, goals, svg_chart
+from dashboard import countries, csv_export, goals, k_anonymity, svg_chart
 from dashboard.report_catalog import (
     CARDS,
     METRIC_LABELS,
@@ -60,6 +60,7 @@ PERIOD_CHOICES = [
     ("month", "This month"),
     ("last_month", "Last month"),
     ("12mo", "12 months"),
+    ("year", "This year"),
 ]
 PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
 CARD_ROWS = 9
@@ -135,7 +136,9 @@ def parse_view_filters(raw_values: list[str]) -> tuple[list[tuple[str, str, str]
             continue
         dimension, operator, value = parts
         try:
-            expr = parse_filter([operator, dimension, [value]])
+            # As in Plausible's dashboard, text searches ignore case; the API's default is case-sensitive.
+            modifiers = [{"case_sensitive": False}] if operator.startswith("contains") else []
+            expr = parse_filter([operator, dimension, [value], *modifiers])
         except QueryError as error:
             errors.append(str(error))
             continue
@@ -183,6 +186,9 @@ def view_of(request: Request) -> View:
     previous = periods.previous(period)
     query = StatsQuery.for_period(site.id, period, tuple(parsed), visit_timeout_minutes=timeout)
     previous_query = StatsQuery.for_period(site.id, previous, tuple(parsed), visit_timeout_minutes=timeout)
+    if shared and parsed:
+        # A filter can narrow a public view to a small group as surely as a row can show one.
+        k_anonymity.refuse_small_filtered_view(services_of(request).storage, query, site.k_anonymity)
     # Imported history is added where it has the report's dimension, unless ?imports=0 (as Plausible's toggle).
     import_ids = AggregateImports(services_of(request).db).done_ids(site.id)
     if import_ids and params.get("imports") != "0":
@@ -231,12 +237,13 @@ def table_for(view: View, report: Report, result: Any, path: str = "") -> Table:
     for row in result.rows:
         value = row["value"]
         dimension, operator, filter_value = row.get("filter") or (report.dimension, "is", value)
+        other = k_anonymity.is_other(row)
         rows.append({
             "value": value,
-            "label": display_label(report, row.get("label") or value),
-            "flag": value if report.dimension == "visit:country" else "",
+            "label": k_anonymity.OTHER_LABEL if other else display_label(report, row.get("label") or value),
+            "flag": value if report.dimension == "visit:country" and not other else "",
             "filter": (dimension, operator, filter_value),
-            "href": view.with_filter(dimension, filter_value, path, operator),
+            "href": "" if k_anonymity.is_other(row) else view.with_filter(dimension, filter_value, path, operator),
             "cells": [(m, format_metric(m, row.get(m))) for m in metrics],
             "bar": round(100 * float(row.get(bar_metric) or 0) / top, 1),
         })
@@ -245,10 +252,15 @@ def table_for(view: View, report: Report, result: Any, path: str = "") -> Table:
 
 
 def run_report(storage: Any, view: View, report: Report, limit: int, offset: int) -> Any:
-    """A report's rows; goals carry their names (``label``) and page goals are added."""
+    """A report's rows; goals carry their names (``label``) and page goals are added.
+
+    Through a share link, rows of fewer than the site's k visitors are merged into "(other)".
+    """
     if report.name == "goals":
-        return goals.goals_report(storage, view.query, view.goals, limit=limit, offset=offset)
-    return report.run(storage, view.query, limit, offset)
+        result = goals.goals_report(storage, view.query, view.goals, limit=limit, offset=offset)
+    else:
+        result = report.run(storage, view.query, limit, offset)
+    return k_anonymity.merge_small_groups(result, view.site.k_anonymity) if view.shared else result
 
 
 def report_for(name: str, key: str = "") -> Report:
@@ -373,7 +385,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
             "id": "props",
             "title": "Event properties",
             "tabs": [(k, k, view.url(prop=k) + "#card-props", k == key) for k in keys],
-            "table": table_for(view, report, report.run(storage, view.query, CARD_ROWS, 0)),
+            "table": table_for(view, report, run_report(storage, view, report, CARD_ROWS, 0)),
             "more": view.url("/reports/props", key=key, drop=("prop", "metric")),
             "csv": view.url("/export/props.csv", key=key, drop=("prop", "metric")),
         }
@@ -461,7 +473,8 @@ async def full_report(request: Request) -> Response:
     # A click in a full report filters the dashboard, not only this report.
     for row in table.rows:
         dimension, operator, value = row["filter"]
-        row["href"] = view.with_filter(dimension, value, operator=operator)
+        if row["href"]:  # the "(other)" row of a public view filters on nothing
+            row["href"] = view.with_filter(dimension, value, operator=operator)
     pages = (result.total_rows + REPORT_PAGE_ROWS - 1) // REPORT_PAGE_ROWS
     return render(
         request,
@@ -481,6 +494,8 @@ async def full_report(request: Request) -> Response:
 async def realtime_page(request: Request) -> Response:
     view = view_of(request)
     data = await run_in_threadpool(realtime.realtime, services_of(request).storage, view.site.id)
+    if view.shared:
+        data["pages"] = k_anonymity.merge_small_pages(data["pages"], view.site.k_anonymity)
     series = data["series"]
     chart = svg_chart.render(
         [f"-{point['minutes_ago']} min" for point in series],

@@ -20,14 +20,16 @@ from dashboard.web import (
     services_of,
     site_for,
 )
-from footfall import snippets
+from footfall import consent_check, snippets
 from footfall.forwarded import public_base_url
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata import sites as sites_module
 from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site, SiteError
 
 CHECKBOXES = ("honor_dnt", "cookie_mode", "store_truncated_ip")
-TEXT_FIELDS = ("name", "domains", "timezone", "excluded_ips", "retention_days", "url_denylist", "referrer_spam")
+TEXT_FIELDS = ("name", "domains", "timezone", "excluded_ips", "retention_days", "url_denylist", "referrer_spam",
+               "k_anonymity")
 
 
 @lru_cache(maxsize=1)
@@ -39,6 +41,7 @@ def _values_from_form(form: Any) -> dict[str, Any]:
     values: dict[str, Any] = {key: str(form.get(key, "")).strip() for key in TEXT_FIELDS}
     for key in CHECKBOXES:
         values[key] = form.get(key) == "on"
+    values["k_anonymity"] = values["k_anonymity"] or str(Site.k_anonymity)  # a form without the field: the default
     return values
 
 
@@ -46,7 +49,7 @@ def values_from_site(site: Site | None) -> dict[str, Any]:
     if site is None:
         return {"name": "", "domains": "", "timezone": "UTC", "excluded_ips": "", "retention_days": "0",
                 "url_denylist": "", "referrer_spam": "", "honor_dnt": True, "cookie_mode": False,
-                "store_truncated_ip": False}
+                "store_truncated_ip": False, "k_anonymity": "5"}
     return {
         "name": site.name,
         "domains": "\n".join(site.domains),
@@ -58,10 +61,11 @@ def values_from_site(site: Site | None) -> dict[str, Any]:
         "honor_dnt": site.honor_dnt,
         "cookie_mode": site.cookie_mode,
         "store_truncated_ip": site.store_truncated_ip,
+        "k_anonymity": str(site.k_anonymity),
     }
 
 
-def validate(values: dict[str, Any]) -> dict[str, str]:
+def validate(values: dict[str, Any], server_retention_days: int = 0) -> dict[str, str]:
     """Every field checked on its own, so each error can be shown next to its field."""
     errors: dict[str, str] = {}
     for key, value in values.items():
@@ -72,6 +76,9 @@ def validate(values: dict[str, Any]) -> dict[str, str]:
             errors[key] = message.split(": ", 1)[1] if message.startswith(key + ":") else message
     if not values.get("name"):
         errors["name"] = "must be 1 to 200 characters"
+    days = str(values.get("retention_days", "0"))
+    if "retention_days" not in errors and server_retention_days and days.isdigit() and int(days) > server_retention_days:
+        errors["retention_days"] = f"can only be shorter than the server's {server_retention_days} days"
     return errors
 
 
@@ -94,9 +101,10 @@ async def site_new(request: Request) -> Response:
     require_admin(request)
     if request.method == "GET":
         return render(request, "site_form.html", site=None, values=values_from_site(None), errors={},
-                      timezones=timezones(), saved=False)
+                      timezones=timezones(), saved=False,
+                      server_retention_days=services_of(request).settings.retention_days)
     values = _values_from_form(form_of(request))
-    errors = validate(values)
+    errors = validate(values, services_of(request).settings.retention_days)
     if not errors:
         try:
             created = services_of(request).sites.add(values.pop("name"), values.pop("domains"), **values)
@@ -105,7 +113,16 @@ async def site_new(request: Request) -> Response:
         else:
             return RedirectResponse(f"/sites/{created.id}/settings?created=1", status_code=303)
     return render(request, "site_form.html", status=422, site=None, values=values, errors=errors,
-                  timezones=timezones(), saved=False)
+                  timezones=timezones(), saved=False,
+                  server_retention_days=services_of(request).settings.retention_days)
+
+
+def _user_id_hits(request: Request, site: Site) -> int:
+    """Stored hits of the site that carry a user ID (Matomo uid): merging with other data."""
+    try:
+        return consent_check.count_user_id_hits(services_of(request).storage, site.id)
+    except Exception:  # storage down: the check goes by the settings alone
+        return 0
 
 
 def settings_page(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str],
@@ -141,6 +158,10 @@ def settings_page(request: Request, site: Site, values: dict[str, Any], errors: 
         new_share=new_share,
         share_base=base.rstrip("/") + "/share/",
         goal_match_types=goals.MATCH_TYPES,
+        consent=consent_check.check(site, services_of(request).settings, _user_id_hits(request, site)),
+        manifest_url=privacy_policy.manifest_url(base, site),
+        privacy_log=PrivacyLog(services_of(request).db).entries(50, site.id) if user.is_admin else [],
+        server_retention_days=services_of(request).settings.retention_days,
         **extra,
     )
 
@@ -151,7 +172,7 @@ async def site_settings(request: Request) -> Response:
     if request.method == "GET":
         return settings_page(request, site, values_from_site(site), {})
     values = _values_from_form(form_of(request))
-    errors = validate(values)
+    errors = validate(values, services_of(request).settings.retention_days)
     if errors:
         return settings_page(request, site, values, errors, status=422)
     try:
@@ -173,7 +194,7 @@ async def regenerate_token(request: Request) -> Response:
 async def privacy(request: Request) -> Response:
     site = site_for(request)
     return render(request, "privacy.html", site=site,
-                  policies=privacy_policy.policies(site, services_of(request).settings),
+                  policies=privacy_policy.policies(site, services_of(request).settings, collector_url(request)),
                   opt_out_snippet=snippets.opt_out_snippet(collector_url(request), "de"))
 
 

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from footfall.hashing import keyed_hash
+from footfall.metadata.privacy_log import FORGET, PrivacyLog
 from footfall.storage.clickhouse import Storage
 
 TRACKER_ID = re.compile(r"[0-9a-fA-F]{16}")
@@ -79,14 +80,32 @@ class Forgotten:
     visitor_ids: int
 
 
-def events_table(storage: Storage) -> str:
+def local_table(storage: Storage, table: str) -> str:
     """The table a mutation must name: the local table on every node of a cluster."""
-    return f"events_local ON CLUSTER {storage.cluster}" if storage.cluster else "events"
+    return f"{table}_local ON CLUSTER {storage.cluster}" if storage.cluster else table
+
+
+def events_table(storage: Storage) -> str:
+    return local_table(storage, "events")
 
 
 def visits_table(storage: Storage) -> str:
     """The visits table (sql/0004_visits_table.sql), named as a mutation must name it."""
-    return f"visits_local ON CLUSTER {storage.cluster}" if storage.cluster else "visits"
+    return local_table(storage, "visits")
+
+
+def delete_rows(storage: Storage, table: str, where: str, parameters: dict[str, Any]) -> int:
+    """Delete the rows of ``table`` matching ``where`` (bound ``parameters``); return how many there were.
+
+    The rows are counted first, so a delete that matches nothing issues no mutation.
+    """
+    count = int(storage.query(f"SELECT count() FROM {table} WHERE {where}", parameters)[0][0])
+    if count:
+        storage.command(
+            f"ALTER TABLE {local_table(storage, table)} DELETE WHERE {where} SETTINGS mutations_sync = 1",
+            parameters,
+        )
+    return count
 
 
 def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> int:
@@ -112,8 +131,32 @@ def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> i
     return count
 
 
-def forget(storage: Storage, secret: bytes, visitor: Visitor) -> Forgotten:
-    """Delete every event of one visitor of one site."""
+def _delete_visitors_elsewhere(storage: Storage, site_id: int, visitor_ids: list[int]) -> int:
+    """The visitors' rows in every other table of visitor data (the retention module lists them)."""
+    from footfall.retention import VISITOR_TABLES  # it imports this module
+
+    deleted = 0
+    for table in VISITOR_TABLES:
+        if table.name not in ("events", "visits") and visitor_ids:  # delete_events takes the visits along
+            deleted += delete_rows(
+                storage,
+                table.name,
+                "site_id = {site_id:UInt32} AND visitor_id IN {visitor_ids:Array(UInt64)}",
+                {"site_id": site_id, "visitor_ids": visitor_ids},
+            )
+    return deleted
+
+
+def forget(storage: Storage, secret: bytes, visitor: Visitor, log: PrivacyLog | None = None) -> Forgotten:
+    """Delete every row of one visitor of one site; the privacy log records how many (never who)."""
+    done = _forget(storage, secret, visitor)
+    if log is not None:
+        how = "user id" if visitor.user_id else "tracker id" if visitor.tracker_id else "visitor id"
+        log.record(FORGET, done.deleted, visitor.site_id, f"one visitor named by {how}")
+    return done
+
+
+def _forget(storage: Storage, secret: bytes, visitor: Visitor) -> Forgotten:
     visitor.check()
     parameters: dict[str, Any] = {"site_id": visitor.site_id}
     if visitor.user_id:
@@ -128,11 +171,14 @@ def forget(storage: Storage, secret: bytes, visitor: Visitor) -> Forgotten:
             "site_id = {site_id:UInt32} AND "
             "(user_id_hash = {user_id_hash:UInt64} OR visitor_id IN {visitor_ids:Array(UInt64)})"
         )
-        return Forgotten(delete_events(storage, where, parameters), len(rows))
+        deleted = delete_events(storage, where, parameters)
+        deleted += _delete_visitors_elsewhere(storage, visitor.site_id, parameters["visitor_ids"])
+        return Forgotten(deleted, len(rows))
     if visitor.tracker_id:
         parameters["visitor_id"] = keyed_hash(secret, "cookie", visitor.site_id, visitor.tracker_id.lower())
     else:
         parameters["visitor_id"] = visitor.visitor_id
     where = "site_id = {site_id:UInt32} AND visitor_id = {visitor_id:UInt64}"
     deleted = delete_events(storage, where, parameters)
+    deleted += _delete_visitors_elsewhere(storage, visitor.site_id, [parameters["visitor_id"]])
     return Forgotten(deleted, 1 if deleted else 0)

@@ -15,6 +15,7 @@ import functools
 import ipaddress
 
 from starlette.requests import HTTPConnection
+from starlette.types import Scope
 
 from footfall.settings import Settings
 
@@ -44,6 +45,7 @@ def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return mapped or address
 
 
+@functools.lru_cache(maxsize=4096)
 def is_trusted(address: str, proxies: tuple[str, ...]) -> bool:
     networks = _networks(proxies)
     if networks is None:
@@ -81,14 +83,20 @@ def client_address(connection: HTTPConnection, settings: Settings) -> str:
 
 def is_https(connection: HTTPConnection, settings: Settings) -> bool:
     """Whether the browser reached Footfall over TLS: directly, or by a trusted proxy's word."""
-    if connection.scope.get("scheme") in ("https", "wss"):
+    return scope_is_https(connection.scope, settings)
+
+
+def scope_is_https(scope: Scope, settings: Settings) -> bool:
+    """:func:`is_https` on an ASGI scope, without building a request (every response asks)."""
+    if scope.get("scheme") in ("https", "wss"):
         return True
-    if _from_trusted_proxy(connection, settings):
-        proto = connection.headers.get("x-forwarded-proto", "")
-        if proto:
-            # The proxy nearest the browser speaks first; a TLS hop anywhere in front is enough for Secure.
-            return proto.split(",", 1)[0].strip().lower() == "https"
-    return settings.public_url.lower().startswith("https://")
+    client = scope.get("client")
+    if settings.trust_proxy_headers and client and is_trusted(client[0], settings.trusted_proxies):
+        for name, value in scope.get("headers", ()):
+            if name == b"x-forwarded-proto":
+                # The proxy nearest the browser speaks first; a TLS hop anywhere in front is enough for Secure.
+                return value.split(b",", 1)[0].strip().lower() == b"https"
+    return settings.public_url[:8].lower() == "https://"
 
 
 def host_allowed(host: str, settings: Settings) -> bool:

@@ -7,7 +7,6 @@ the response do nothing as a document.
 
 from __future__ import annotations
 
-from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from footfall import forwarded
@@ -16,6 +15,9 @@ from footfall.settings import Settings
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 HSTS = "max-age=31536000"
 
+_CSP = (b"content-security-policy", DEFAULT_CSP.encode())
+_DENY = (b"x-frame-options", b"DENY")
+_HSTS = (b"strict-transport-security", HSTS.encode())
 _ALWAYS = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"same-origin"),
@@ -34,7 +36,7 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        https = forwarded.is_https(HTTPConnection(scope), self.settings)
+        https = forwarded.scope_is_https(scope, self.settings)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -42,11 +44,11 @@ class SecurityHeaders:
                 names = {name.lower() for name, _ in headers}
                 extra = [item for item in _ALWAYS if item[0] not in names]
                 if b"content-security-policy" not in names:
-                    extra.append((b"content-security-policy", DEFAULT_CSP.encode()))
+                    extra.append(_CSP)
                     if b"x-frame-options" not in names:
-                        extra.append((b"x-frame-options", b"DENY"))
+                        extra.append(_DENY)
                 if https and b"strict-transport-security" not in names:
-                    extra.append((b"strict-transport-security", HSTS.encode()))
+                    extra.append(_HSTS)
                 message = {**message, "headers": headers + extra}
             await send(message)
 

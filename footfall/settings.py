@@ -52,6 +52,10 @@ DEFAULT_URL_DENYLIST = (
     "key",
 )
 
+# 25 months, the longest the French CNIL accepts for audience measurement without consent,
+# counted the short way: 758 days never exceed 25 calendar months from any start date.
+DEFAULT_RETENTION_DAYS = 758
+
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
 
@@ -107,7 +111,7 @@ class Settings:
     # Operations
     log_level: str = "info"
     log_format: str = "json"
-    retention_days: int = 0
+    retention_days: int = DEFAULT_RETENTION_DAYS
     admin_socket: bool = True
     session_max_age_days: int = 14
     login_attempts_per_minute: int = 10

@@ -1,5 +1,5 @@
 /*! Footfall opt-out */
-!function(d,n){var s=d.currentScript||{},D=s.dataset||{},
+!function(d,n){var s=d.currentScript||{},D=s.dataset||{},u=(s.src||"").replace(/[^/]*$/,""),
 de=/^de/i.test(D.lang||n.language),
 t=de?{
 h:"Besuchsstatistik",
@@ -28,13 +28,13 @@ f:"Not deleted, please try again later."
 },
 e=d.getElementById("footfall-optout"),
 k=d.cookie.match(/(^|; )(_pk_id\.(\d+)\.[^=]*)=([0-9a-f]{16})/i),
-h='<div class="footfall-optout" lang="'+(de?"de":"en")+'"><style>.footfall-optout{color:var(--footfall-optout-color,inherit);background:var(--footfall-optout-bg,transparent);font:var(--footfall-optout-font,inherit);padding:var(--footfall-optout-padding,0)}.footfall-optout h2{font-size:1.1em}.footfall-optout label{display:flex;gap:.5em;align-items:center;font-weight:bold}.footfall-optout input{width:1.2em;height:1.2em;accent-color:var(--footfall-optout-accent,auto)}</style><h2>'+t.h+"</h2><p>"+t.p+"</p><p>"+t.c+'</p><label><input type="checkbox" role="switch"> '+t.l+'</label><p aria-live="polite"></p>'+(k?'<button type="button">'+t.b+"</button>":"")+"</div>";
+h='<div class="footfall-optout" lang="'+(de?"de":"en")+'"><style>.footfall-optout{color:var(--footfall-optout-color);background:var(--footfall-optout-bg);font:var(--footfall-optout-font);padding:var(--footfall-optout-padding)}.footfall-optout h2{font-size:1.1em}.footfall-optout label{display:flex;gap:.5em;align-items:center;font-weight:bold}.footfall-optout input{width:1.2em;height:1.2em;accent-color:var(--footfall-optout-accent)}</style><h2>'+t.h+"</h2><p>"+t.p+"</p><p>"+t.c+' <a href="'+u+"privacy.json"+(D.site?"?site="+D.site:"")+'">privacy.json</a></p><label><input type="checkbox" role="switch"> '+t.l+'</label><p aria-live="polite"></p>'+(k?'<button type="button">'+t.b+"</button>":"")+"</div>";
 if(!e){e=d.createElement("div");e.id="footfall-optout";s.before(e)}
 e.innerHTML=h;
 var i=e.querySelector("input"),m=e.querySelector("[aria-live]"),b=e.querySelector("button");
 function show(){var on=!/(^|; )footfall_optout=1/.test(d.cookie);i.checked=on;i.setAttribute("aria-checked",on);m.textContent=(on?t.y:t.o)+(n.doNotTrack=="1"||n.globalPrivacyControl?" "+t.g:"")}
 function C(c,v){d.cookie=c+"="+v+";path=/;SameSite=Lax"+(location.protocol[4]=="s"?";Secure":"")}
 i.onchange=function(){["footfall_optout","mtm_consent_removed"].map(c=>C(c,i.checked?";max-age=0":"1;max-age=34560000"));show()};
-if(b)b.onclick=function(){b.disabled=1;i.checked&&i.click();self._paq&&_paq.push(["optUserOut"]);
-fetch(s.src.replace(/[^/]*$/,"optout/forget"),{method:"POST",body:new URLSearchParams({idsite:k[3],visitor:k[4]})}).then(a=>a.json().then(j=>a.ok?(b.remove(),C(k[2],";max-age=0"),t.x):a.status==409?t.k:t.f)).catch(()=>t.f).then(v=>{m.textContent+=" "+v;b.disabled=0})};
+if(b)b.onclick=function(){b.disabled=1;i.checked&&i.click();
+fetch(u+"optout/forget",{method:"POST",body:new URLSearchParams({idsite:k[3],visitor:k[4]})}).then(a=>a.json().then(j=>a.ok?(b.remove(),C(k[2],";max-age=0"),t.x):a.status==409?t.k:t.f)).catch(()=>t.f).then(v=>{m.textContent+=" "+v;b.disabled=0})};
 show()}(document,navigator);

@@ -17,13 +17,17 @@ Building a query::
                                      visit_timeout_minutes=settings.visit_timeout_minutes)
 
 Modules:
-- ``periods``: ``resolve(period, tz, *, today=None, start=None, end=None, earliest=None, interval=None) -> Period``
-  (``Period.start_utc/end_utc/label/interval/start_date/end_date``), ``previous(period)``, ``time_labels(period)``.
-  Period names: day/today, yesterday, 7d, 30d, month, last_month, 12mo, year, all, custom.
+- ``periods``: the one definition of periods, shared by the dashboard and the Stats API, with Plausible's
+  meanings: ``resolve(period, tz, *, today=None, start=None, end=None, earliest=None, interval=None, now=None)``
+  and ``from_pair(first, last, tz)`` (ISO dates, or date-times kept to the second) ``-> Period``
+  (``Period.start_utc/end_utc/label/span/interval/start_date/end_date/exact``), ``previous(period)``,
+  ``time_labels(period)``.  Names: day/today, yesterday, Nd (ending yesterday), Nmo (whole months before this
+  one), month, last_month, year, all, 24h, 30m, realtime, custom.
 - ``query``: ``StatsQuery`` (site, range, filters), ``Params`` (bound values), ``QueryError``.
 - ``filters``: ``Filter(dimension, operator, values)``, ``And``, ``Or``, ``Not``; ``parse_filters(json)`` /
   ``filter_to_json``; ``filter_dimensions``, ``drop_filters``.
-  Operators: is, is_not, contains, contains_not (case-insensitive substring), matches, matches_not (regex).
+  Operators: is, is_not, contains, contains_not (substring), matches, matches_not (regex), case-sensitive unless
+  ``Filter.case_sensitive`` is False; ``HasDone`` (has_done / has_not_done) keeps visits by what they did.
 - ``dimensions``: the registry ``DIMENSIONS`` (+ ``event:props:KEY``, ``time``) and ``dimension(name)``.
 - ``sql``: ``sessionized_hits`` (the hits of the visits that start in the range), ``hits_relation`` (hits with
   their visit's attributes, for filters that mix visit and event dimensions) and ``render_filter`` (the one
@@ -48,7 +52,8 @@ Modules:
   ``drops.summary(...)`` → "1,204 hits not recorded: opt-out 800, bot 404".
 
 Metrics (``metrics.METRICS``): visitors, visits, pageviews, views_per_visit, bounce_rate (integer %),
-visit_duration (integer seconds), events, percentage (share of all visitors), conversion_rate, total_revenue.
+visit_duration (integer seconds), events, percentage (share of all visitors), conversion_rate (over all visitors
+without the goal filters), group_conversion_rate (over the group's visitors), total_revenue, average_revenue.
 
 Semantics, in short (details in ``sql``): visits are assigned at ingest (``visit_id``/``visit_start`` on
 every hit; a gap longer than the visit timeout starts a new one) and belong, with all their hits, to the

@@ -8,6 +8,7 @@ This module decides how a breakdown is answered; the SQL shapes are in
 
 from __future__ import annotations
 
+import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
@@ -76,7 +77,7 @@ def _order_terms(
             raise QueryError(f"order_by: direction must be asc or desc, not {direction!r}")
         if name in dimensions:
             terms.append((f"d{dimensions.index(name)}", direction))
-        elif name == "conversion_rate" and name in metrics:
+        elif name in metric_defs.CONVERSION_METRICS and name in metrics:
             in_python = True
         elif name in metric_defs.ORDER_SQL and name in metrics:
             terms.append((metric_defs.ORDER_SQL[name], direction))
@@ -135,22 +136,41 @@ def breakdown(
             total_visitors = aggregate_raw(storage, query, ["visitors"])["visitors"]
     conversion_bases: dict[tuple, int] | None = None
     single_base: int | None = None
-    if "conversion_rate" in metrics:
+    if set(metrics) & set(metric_defs.CONVERSION_METRICS):
+        # Plausible's bases: conversion_rate divides by all visitors of the query without its goal filters;
+        # group_conversion_rate by the visitors of the same group (the dimensions other than event:goal).
         has_goal_filter = "event:goal" in filter_dimensions(query.filters)
         without_goal = query.with_filters(drop_filters(query.filters, "event:goal"))
-        if "event:goal" in dimensions or not dims:
-            if "event:goal" in dimensions or has_goal_filter:
-                single_base = aggregate_raw(storage, without_goal, ["visitors"])["visitors"]
-        elif has_goal_filter:
-            base_sql, base_params = build_sql(without_goal, dims, metrics=["visitors"])
-            conversion_bases = {
-                tuple(row[f"d{i}"] for i in range(len(dims))): int(row["visitors"])
-                for row in storage.query_dicts(base_sql, base_params)
-            }
-    return finish_rows(
+        group_index = [i for i, name in enumerate(dimensions) if name != "event:goal"]
+        if "event:goal" in dimensions or has_goal_filter:
+            single_base = aggregate_raw(storage, without_goal, ["visitors"])["visitors"]
+            if "group_conversion_rate" in metrics and group_index:
+                base_sql, base_params = build_sql(without_goal, [dims[i] for i in group_index], metrics=["visitors"])
+                by_group = {
+                    tuple(row[f"d{k}"] for k in range(len(group_index))): int(row["visitors"])
+                    for row in storage.query_dicts(base_sql, base_params)
+                }
+                conversion_bases = {}
+                for raw in raw_rows:
+                    key = tuple(raw[f"d{i}"] for i in range(len(dims)))
+                    conversion_bases[key] = by_group.get(tuple(key[i] for i in group_index), 0)
+    weeks = [i for i, dim in enumerate(dims) if dim.name == "time:week"]
+    result = finish_rows(
         raw_rows, list(dimensions), list(metrics), total_visitors=total_visitors, conversion_bases=conversion_bases,
         single_base=single_base, python_order=(order_by or []) if in_python else None, limit=limit, offset=offset,
+        week=(weeks[0], _first_day(query)) if weeks else None,
     )
+    if dims and not raw_rows and offset > 0 and not in_python:
+        # Past the last row: the number of groups still answers, as in Plausible.
+        count_sql, count_params = build_sql(query, dims, metrics=["visitors"], order=terms, limit=1, offset=0)
+        first = storage.query_dicts(count_sql, count_params)
+        result.total_rows = int(first[0]["total_rows"]) if first else 0
+    return result
+
+
+def _first_day(query: StatsQuery) -> str:
+    """The local date the query's range starts on."""
+    return query.start.astimezone(zoneinfo.ZoneInfo(query.timezone)).date().isoformat()
 
 
 @dataclass(frozen=True)
@@ -188,7 +208,8 @@ def breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list
 
 def _shareable(query: StatsQuery, request: Request) -> bool:
     metric_defs.check(list(request.metrics))
-    if len(request.dimensions) > 1 or "conversion_rate" in request.metrics or split_filters(query) is None:
+    converting = set(request.metrics) & set(metric_defs.CONVERSION_METRICS)
+    if len(request.dimensions) > 1 or converting or split_filters(query) is None:
         return False
     if query.import_ids:
         return False  # imported groups are added one breakdown at a time
@@ -208,8 +229,9 @@ def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request])
     components = [name for name in metric_defs.GROUP_LEVEL if name in wanted]
     sql, params, keys, masks, full = shapes.shared_sql(query, names, dims, components)
     time_names = {name for name, dim in zip(names, dims) if dim.scope == "time"}
+    week_names = {name for name, dim in zip(names, dims) if dim.name == "time:week"}
     return split_shared(storage.query_dicts(sql, params), requests, keys=keys, names=names, masks=masks, full=full,
-                        time_names=time_names)
+                        time_names=time_names, week_names=week_names, week_start=_first_day(query))
 
 
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:

@@ -29,19 +29,29 @@ def finish_rows(
     python_order: list[tuple[str, str]] | None,
     limit: int | None,
     offset: int,
+    week: tuple[int, str] | None = None,
 ) -> Result:
-    """One finished row per raw group row; ``python_order`` (conversion rate) is sorted and paged here."""
+    """One finished row per raw group row; ``python_order`` (conversion rates) is sorted and paged here.
+
+    ``single_base`` is the conversion rates' denominator; ``conversion_bases``
+    (by group key) replaces it for ``group_conversion_rate``.  ``week`` is the
+    index of a ``time:week`` dimension and the range's first day: no week label is earlier.
+    """
     rows = []
     for raw in raw_rows:
         key = tuple(raw[f"d{i}"] for i in range(len(dimensions)))
-        base = conversion_bases.get(key, 0) if conversion_bases is not None else single_base
-        row: dict[str, Any] = {"dimensions": [str(value) for value in key]}
+        group_base = conversion_bases.get(key, 0) if conversion_bases is not None else single_base
+        labels = [str(value) for value in key]
+        if week is not None:
+            labels[week[0]] = max(labels[week[0]], week[1])
+        row: dict[str, Any] = {"dimensions": labels}
         if len(key) == 1:
-            row["value"] = str(key[0])
+            row["value"] = labels[0]
         for metric in metrics:
             if metric == "percentage" and not dimensions:
                 row[metric] = 100.0 if raw.get("visitors") else 0.0
                 continue
+            base = group_base if metric == "group_conversion_rate" else single_base
             row[metric] = metric_defs.finish(raw, metric, total_visitors=total_visitors, conversion_base=base)
         rows.append(row)
     total_rows = int(raw_rows[0].get("total_rows", len(raw_rows))) if raw_rows and dimensions else len(rows)
@@ -67,6 +77,8 @@ def split_shared(
     masks: dict[str, int],
     full: int,
     time_names: set[str],
+    week_names: set[str] = frozenset(),
+    week_start: str = "",
 ) -> list[Result]:
     """The results of a shared scan (:func:`breakdown_sql.shared_sql`), one per request, ordered and paged."""
     by_set: dict[int, list[dict[str, Any]]] = {}
@@ -95,7 +107,8 @@ def split_shared(
         page = group[request.offset:] if request.limit is None else group[request.offset:request.offset + request.limit]
         finished = []
         for raw in page:
-            row = {"dimensions": [str(raw[key])], "value": str(raw[key])}
+            label = max(str(raw[key]), week_start) if name in week_names else str(raw[key])
+            row = {"dimensions": [label], "value": label}
             for metric in metrics:
                 row[metric] = metric_defs.finish(raw, metric, total_visitors=total_visitors)
             finished.append(row)

@@ -89,7 +89,7 @@ def visits_relation(
     """One row per visit that starts in the query's range: ``(relation, keep, dimension SQL)``.
 
     Without event filters the rows come from the visits table
-    (:func:`sql.stored_visits`).  Otherwise one ``GROUP BY visit_id`` over the
+    (:func:`sql.stored_visits`) when it has every attribute and count asked for.  Otherwise one ``GROUP BY visit_id`` over the
     hits gives every visit's attributes and the counts ``components`` need,
     with the event filters folded into them;
     ``keep`` is the condition for the visits the filters keep (visit filters
@@ -104,12 +104,16 @@ def visits_relation(
     dim_sql = [dim.expression(params, tz) for dim in dims]
     conditions = [dim.condition(params, tz) for dim in dims if dim.only]
     visit_level = metric_defs.visit_level_for(components)
-    if not event_filters and query.stored_visits:
+    wanted = visit_columns_for(dim_sql + conditions + visit_match)
+    stored = all(name in STORED_VISIT_COLUMNS for name in wanted) and all(
+        name in STORED_VISIT_LEVEL for name in visit_level
+    )
+    if not event_filters and query.stored_visits and stored:
         # Nothing asks about single hits: the visits table has every visit's row.
         columns = {
             "visitor_id": STORED_VISIT_COLUMNS["visitor_id"],
             "visit_start": STORED_VISIT_COLUMNS["visit_start"],
-            **{name: STORED_VISIT_COLUMNS[name] for name in visit_columns_for(dim_sql + conditions + visit_match)},
+            **{name: STORED_VISIT_COLUMNS[name] for name in wanted},
             **{name: STORED_VISIT_LEVEL[name] for name in visit_level},
         }
         keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", *visit_match])
@@ -180,6 +184,7 @@ HIT_LEVEL = {
     "pageviews": "countIf(event_type = 'pageview')",
     "events": "count()",
     "total_revenue": f"sumIf(revenue, {IS_GOAL})",
+    "revenue_hits": f"countIf({IS_GOAL} AND revenue > 0)",
     "converted_visitors": f"uniqExactIf(visitor_id, {IS_GOAL})",
 }
 
@@ -245,6 +250,8 @@ def events_sql(
         per_hit["l_pageviews"] = "toUInt64(event_type = 'pageview')"
     if "total_revenue" in components:
         per_hit["l_revenue"] = f"if({IS_GOAL}, revenue, 0.0)"
+    if "revenue_hits" in components:
+        per_hit["l_revenue_hits"] = f"toUInt64({IS_GOAL} AND revenue > 0)"
     if "converted_visitors" in components:
         per_hit["l_converted"] = f"toUInt64({IS_GOAL})"
     dim_sql: list[str] = []

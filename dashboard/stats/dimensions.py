@@ -1,8 +1,8 @@
 """The dimensions reports group and filter by, as SQL over the hits relation.
 
 A dimension is ``event`` (varies per hit), ``visit`` (constant over a visit:
-its first counted hit's source, UTM, country and device, its first and last
-pageview) or ``time`` (the visit's start, bucketed in the site's time zone).
+its first counted hit's source, UTM, country and device, the pages of its
+first and last counted hit) or ``time`` (the visit's start, bucketed in the site's time zone).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from collector.referrers import SEARCH_ENGINE_LABELS, SEARCH_ENGINES, SOCIAL_NETWORKS
+from dashboard.countries import NAMES as COUNTRY_NAMES
 from dashboard.stats.query import Params, QueryError
 
 # Hits that count as events; ping and engagement hits only extend visits.
@@ -60,8 +61,10 @@ VISIT_COLUMNS: dict[str, str] = {
     "visit_hits": "countIf(counted)",
     "visit_pageviews": "countIf(event_type = 'pageview')",
     "visit_interactions": f"countIf({INTERACTION})",
-    "entry_page": "argMinIf(pathname, timestamp, event_type = 'pageview')",
-    "exit_page": "argMaxIf(pathname, timestamp, event_type = 'pageview')",
+    # As in Plausible, a visit's entry and exit pages are the pages of its first and last counted hit.
+    "entry_page": "argMinIf(pathname, timestamp, counted)",
+    "exit_page": "argMaxIf(pathname, timestamp, counted)",
+    "exit_hostname": "argMaxIf(hostname, timestamp, counted)",
     **{f"v_{column}": _first(column) for column in FIRST_HIT_COLUMNS},
 }
 ALWAYS_VISIT_COLUMNS = ("visit_first", "visit_end", "visit_hits", "visit_pageviews", "visit_interactions")
@@ -107,6 +110,18 @@ CHANNEL = (
 DEVICE = (
     "multiIf(v_device_type = 'desktop', 'Desktop', v_device_type = 'mobile', 'Mobile', "
     "v_device_type = 'tablet', 'Tablet', v_device_type = '', '', 'Other')"
+)
+
+
+def _sql_strings(values: list[str]) -> str:
+    """A ClickHouse array literal of constant strings (from code, never from input)."""
+    assert all("'" not in v and "\\" not in v for v in values)
+    return "[" + ", ".join(f"'{v}'" for v in values) + "]"
+
+
+COUNTRY_NAME = (
+    f"transform(v_country_code, {_sql_strings(list(COUNTRY_NAMES))}, {_sql_strings(list(COUNTRY_NAMES.values()))}, "
+    "v_country_code)"
 )
 
 
@@ -172,6 +187,7 @@ DIMENSIONS: dict[str, Dimension] = {
         _visit("visit:entry_page", "entry_page", "entry_page != ''"),
         _visit("visit:exit_page", "exit_page", "exit_page != ''"),
         _visit("visit:entry_page_hostname", "v_hostname"),
+        _visit("visit:exit_page_hostname", "exit_hostname"),
         _visit(
             "visit:source",
             "if(v_referrer_type IN ('direct', 'internal', '') OR v_referrer_name = '', 'Direct / None', v_referrer_name)",
@@ -184,14 +200,18 @@ DIMENSIONS: dict[str, Dimension] = {
         _visit("visit:search_engine", "v_referrer_name", "v_referrer_type = 'search'"),
         _visit("visit:social_network", "v_referrer_name", "v_referrer_type = 'social'"),
         _visit("visit:channel", CHANNEL),
-        _visit("visit:utm_source", "v_utm_source", "v_utm_source != ''"),
-        _visit("visit:utm_medium", "v_utm_medium", "v_utm_medium != ''"),
-        _visit("visit:utm_campaign", "v_utm_campaign", "v_utm_campaign != ''"),
-        _visit("visit:utm_term", "v_utm_term", "v_utm_term != ''"),
-        _visit("visit:utm_content", "v_utm_content", "v_utm_content != ''"),
+        _visit("visit:utm_source", "if(v_utm_source = '', '(not set)', v_utm_source)"),
+        _visit("visit:utm_medium", "if(v_utm_medium = '', '(not set)', v_utm_medium)"),
+        _visit("visit:utm_campaign", "if(v_utm_campaign = '', '(not set)', v_utm_campaign)"),
+        _visit("visit:utm_term", "if(v_utm_term = '', '(not set)', v_utm_term)"),
+        _visit("visit:utm_content", "if(v_utm_content = '', '(not set)', v_utm_content)"),
         _visit("visit:country", "v_country_code"),
+        _visit("visit:country_name", COUNTRY_NAME),
         _visit("visit:region", "v_region"),
         _visit("visit:city", "v_city"),
+        # The GeoIP databases give names for regions and cities, so the names are the stored values.
+        _visit("visit:region_name", "v_region"),
+        _visit("visit:city_name", "v_city"),
         _visit("visit:browser", "v_browser"),
         _visit("visit:browser_version", "concat(v_browser, ' ', v_browser_version)"),
         _visit("visit:os", "v_os"),

@@ -23,8 +23,16 @@ METRICS = (
     "events",
     "percentage",
     "conversion_rate",
+    "group_conversion_rate",
     "total_revenue",
+    "average_revenue",
 )
+# Metrics that count hits, not visits (Plausible's event metrics).
+EVENT_METRICS = ("pageviews", "events", "total_revenue", "average_revenue")
+# Metrics that describe whole visits (Plausible's session metrics).
+SESSION_METRICS = ("bounce_rate", "views_per_visit", "visit_duration")
+REVENUE_METRICS = ("total_revenue", "average_revenue")
+CONVERSION_METRICS = ("conversion_rate", "group_conversion_rate")
 
 # The top-line numbers (KPIs) of a period, in the order the dashboard shows them and the chart offers them.
 KPI_METRICS = ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")
@@ -35,6 +43,7 @@ VISIT_LEVEL = {
     "l_pageviews": "countIf(event_type = 'pageview' AND is_match)",
     "l_events": "countIf(counted AND is_match)",
     "l_revenue": f"sumIf(revenue, {IS_GOAL} AND is_match)",
+    "l_revenue_hits": f"countIf({IS_GOAL} AND revenue > 0 AND is_match)",
     "l_converted": f"max({IS_GOAL} AND is_match AND counted)",
     "l_visit_pageviews": "any(visit_pageviews)",
     "l_visit_interactions": "any(visit_interactions)",
@@ -50,6 +59,7 @@ GROUP_LEVEL = {
     "bounces": "countIf(l_visit_pageviews = 1 AND l_visit_interactions = 0)",
     "duration_ms": "sum(l_duration_ms)",
     "total_revenue": "sum(l_revenue)",
+    "revenue_hits": "sum(l_revenue_hits)",
     "converted_visitors": "uniqExactIf(visitor_id, l_converted > 0)",
 }
 
@@ -64,7 +74,9 @@ COMPONENTS = {
     "events": ("events",),
     "percentage": ("visitors",),
     "conversion_rate": ("converted_visitors", "visitors"),
+    "group_conversion_rate": ("converted_visitors", "visitors"),
     "total_revenue": ("total_revenue",),
+    "average_revenue": ("total_revenue", "revenue_hits"),
 }
 
 
@@ -86,7 +98,7 @@ def visit_level_for(group_components: list[str]) -> dict[str, str]:
     return {name: sql for name, sql in VISIT_LEVEL.items() if name == "l_matched" or name in words}
 
 
-# How to sort by a metric in SQL (percentage sorts like visitors; conversion_rate is sorted in Python).
+# How to sort by a metric in SQL (percentage sorts like visitors; conversion rates are sorted in Python).
 ORDER_SQL = {
     "visitors": "visitors",
     "visits": "visits",
@@ -96,6 +108,7 @@ ORDER_SQL = {
     "bounce_rate": "if(visits = 0, 0, bounces / visits)",
     "visit_duration": "if(visits = 0, 0, duration_ms / visits)",
     "total_revenue": "total_revenue",
+    "average_revenue": "if(revenue_hits = 0, 0, total_revenue / revenue_hits)",
     "percentage": "visitors",
 }
 
@@ -124,9 +137,12 @@ def finish(raw: dict[str, Any], metric: str, *, total_visitors: int | None = Non
         return round(int(raw["duration_ms"]) / 1000 / visits) if visits else 0
     if metric == "total_revenue":
         return round(float(raw.get("total_revenue") or 0), 2)
+    if metric == "average_revenue":
+        hits = int(raw.get("revenue_hits") or 0)
+        return round(float(raw.get("total_revenue") or 0) / hits, 2) if hits else 0.0
     if metric == "percentage":
         return round(100 * int(raw["visitors"]) / total_visitors, 1) if total_visitors else 0.0
-    if metric == "conversion_rate":
+    if metric in CONVERSION_METRICS:
         base = conversion_base if conversion_base is not None else int(raw.get("visitors") or 0)
         return round(100 * int(raw["converted_visitors"]) / base, 2) if base else 0.0
     raise QueryError(f"unknown metric {metric!r}")

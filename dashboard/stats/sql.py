@@ -9,7 +9,7 @@ the period's end, so every hit counts in exactly one period.
 ``[start, end)``; reports group them by ``visit_id`` once per query (a visit
 made only of ``ping``/``engagement`` hits is no visit).  A visit's source,
 UTM, country and device are its first counted hit's; its entry and exit pages
-its first and last pageview; its duration is last hit minus first hit, pings
+its first and last counted hit's pages (as Plausible's sessions); its duration is last hit minus first hit, pings
 included; a bounce is one pageview and no interaction event.
 
 Filters (Plausible semantics):
@@ -19,7 +19,8 @@ Filters (Plausible semantics):
   (visitors, visits, bounce rate, duration) count the visits that contain at
   least one matching hit; event metrics (pageviews, events, revenue) count
   only the matching hits.
-- ``and``/``or``/``not`` combine both kinds, evaluated per hit.
+- ``and``/``or``/``not`` combine both kinds, evaluated per hit;
+- ``has_done``/``has_not_done`` keep the visits with (without) a matching hit.
 """
 
 from __future__ import annotations
@@ -27,8 +28,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from dashboard.stats.dimensions import ALWAYS_VISIT_COLUMNS, COUNTED, FIRST_HIT_COLUMNS, VISIT_COLUMNS, dimension
-from dashboard.stats.filters import And, FilterExpr, Not, Or, filter_dimensions
+from dashboard.stats.dimensions import (
+    ALWAYS_VISIT_COLUMNS,
+    COUNTED,
+    FIRST_HIT_COLUMNS,
+    PROPS_PREFIX,
+    VISIT_COLUMNS,
+    dimension,
+)
+from dashboard.stats.filters import And, FilterExpr, HasDone, Not, Or, filter_dimensions, has_behavioural
 from dashboard.stats.query import Params, StatsQuery
 from footfall.schema import COLUMNS
 
@@ -41,17 +49,34 @@ def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
         return "(" + " OR ".join(render_filter(child, params, tz) for child in expr.filters) + ")"
     if isinstance(expr, Not):
         return f"(NOT {render_filter(expr.filter, params, tz)})"
+    if isinstance(expr, HasDone):
+        # A visit-level fact over the visit's hits (the general path evaluates it in a SELECT).
+        inner = render_filter(expr.filter, params, tz)
+        done = f"(max(toUInt8(({inner}) AND counted)) OVER (PARTITION BY visit_id))"
+        return f"({done} = {0 if expr.negated else 1})"
     dim = dimension(expr.dimension, for_filter=True)
-    column = dim.expression(params, tz)
     op, values = expr.operator, list(expr.values)
+    is_prop = expr.dimension.startswith(PROPS_PREFIX)
+    column = f"props[{params.bind(dim.key)}]" if is_prop else dim.expression(params, tz)
     if op in ("is", "is_not"):
-        test = f"{column} IN {params.bind(values, 'Array(String)')}"
+        if expr.ignores_case:
+            test = f"lower({column}) IN {params.bind([v.lower() for v in values], 'Array(String)')}"
+        else:
+            test = f"{column} IN {params.bind(values, 'Array(String)')}"
     elif op in ("contains", "contains_not"):
-        test = f"multiSearchAnyCaseInsensitiveUTF8({column}, {params.bind(values, 'Array(String)')})"
+        search = "multiSearchAnyCaseInsensitiveUTF8" if expr.ignores_case else "multiSearchAnyUTF8"
+        test = f"{search}({column}, {params.bind(values, 'Array(String)')})"
     else:
-        test = "(" + " OR ".join(f"match({column}, {params.bind(v)})" for v in values) + ")"
+        prefix = "(?i)" if expr.ignores_case else ""
+        test = "(" + " OR ".join(f"match({column}, {params.bind(prefix + v)})" for v in values) + ")"
     if op.endswith("_not"):
         test = f"NOT {test}"
+    if is_prop:
+        # Hits without the property match only "(none)" (is), and every negated test.
+        missing = "(none)" in values if op in ("is", "is_not") else False
+        if op.endswith("_not"):
+            missing = not missing
+        test = f"if(mapContains(props, {params.bind(dim.key)}), {test}, {int(missing)})"
     if dim.scope == "event" and dim.only:
         return f"(({dim.condition(params, tz)}) AND {test})"
     return f"({test})"
@@ -128,6 +153,8 @@ def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) ->
 def split_filters(query: StatsQuery) -> tuple[list[FilterExpr], list[FilterExpr]] | None:
     """Top-level filters split into (visit-only, event-only); None when one mixes both kinds."""
     visit_filters, event_filters = [], []
+    if has_behavioural(query.filters):
+        return None
     for expr in query.filters:
         scopes = {dimension(name, for_filter=True).scope for name in filter_dimensions(expr)}
         if scopes == {"visit"}:
@@ -148,8 +175,8 @@ STORED_COLUMNS = (
 )
 STORED_VISIT_COLUMNS: dict[str, str] = {
     **{column: f"s_{column}" for column in STORED_COLUMNS if column.startswith("visit")},
-    "entry_page": "s_entry_page.page",
-    "exit_page": "s_exit_page.page",
+    # No entry or exit page: the table keeps the first and last pageview's, and a visit's entry and exit pages
+    # are its first and last counted hit's (as in Plausible), so those reports read the hits.
     **{f"v_{column}": f"s_first_hit.{column}" for column in FIRST_HIT_COLUMNS},
 }
 

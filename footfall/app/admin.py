@@ -39,6 +39,7 @@ from starlette.routing import Route
 from footfall import backup, deletion, export, plausible_import, retention
 from footfall.app import log_import
 from footfall.forwarded import client_address
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.settings import Settings
 
 logger = logging.getLogger("footfall")
@@ -183,7 +184,9 @@ async def forget(request: Request) -> Response:
         return JSONResponse({"error": f"site {visitor.site_id} does not exist"}, 404)
     if not await services.writer.drain(DRAIN_SECONDS):
         return JSONResponse({"error": "storage is behind; try again shortly"}, 503, {"Retry-After": "10"})
-    done = await asyncio.to_thread(deletion.forget, services.storage, services.secret.encode(), visitor)
+    done = await asyncio.to_thread(
+        deletion.forget, services.storage, services.secret.encode(), visitor, PrivacyLog(services.db)
+    )
     return JSONResponse({"deleted": done.deleted, "visitor_ids": done.visitor_ids})
 
 
@@ -216,9 +219,21 @@ async def enforce_retention(request: Request) -> Response:
     services = request.app.state.services
     await services.writer.drain(DRAIN_SECONDS)
     deleted = await asyncio.to_thread(
-        retention.enforce, services.storage, services.sites.list(), services.settings.retention_days
+        retention.enforce,
+        services.storage,
+        services.sites.list(),
+        services.settings.retention_days,
+        PrivacyLog(services.db),
     )
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
+
+
+async def retention_expiries(request: Request) -> Response:
+    services = request.app.state.services
+    found = await asyncio.to_thread(
+        retention.expiries, services.storage, services.sites.list(), services.settings.retention_days
+    )
+    return JSONResponse({"sites": [retention.expiry_to_json(expiry) for expiry in found]})
 
 
 async def make_backup(request: Request) -> Response:
@@ -330,6 +345,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
+        Route(f"{PREFIX}/retention", guarded(retention_expiries), methods=["GET"]),
         Route(f"{PREFIX}/backup", guarded(make_backup), methods=["POST"]),
     ]
 
@@ -434,6 +450,10 @@ class AdminClient:
         with self.open("GET", "/export", params={"site_id": site_id, "from": date_from, "to": date_to}) as response:
             total = int(response.headers.get("X-Footfall-Rows", "0"))
             yield total, (json.loads(line) for line in response if line.strip())
+
+    def retention_expiries(self) -> list[retention.Expiry]:
+        answer = self.call("GET", "/retention")
+        return [retention.expiry_from_json(item) for item in answer["sites"]]
 
     def backup(self, dest: Path) -> backup.Manifest:
         return backup.Manifest.from_json(self.call("POST", "/backup", {"dest": str(dest)}))

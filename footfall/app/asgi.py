@@ -17,6 +17,7 @@ from footfall import retention
 from footfall.app import admin
 from footfall.app import services as services_module
 from footfall.forwarded import public_base_url
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.security_headers import SecurityHeaders
 from footfall.settings import Settings
 from footfall.storage import migrations
@@ -73,7 +74,7 @@ def create_app(settings: Settings, services: services_module.Services | None = N
             on_startup(built.dashboard)
         try:
             async with admin.serving(built, settings), retention.running(
-                built.storage, built.sites.list, settings.retention_days
+                built.storage, built.sites.list, settings.retention_days, log=PrivacyLog(built.db)
             ):
                 yield
         finally:

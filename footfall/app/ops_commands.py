@@ -116,8 +116,15 @@ def forget(config_file: str | None, site_id: int, visitor_id: str | None, user_i
         except AdminError as exc:
             raise click.ClickException(str(exc)) from None
     else:
-        with _direct_storage(settings) as storage:
-            done = deletion.forget(storage, _secret(settings), visitor)
+        from footfall.metadata.privacy_log import PrivacyLog
+        from footfall.app.services import open_metadata
+
+        db = open_metadata(settings)
+        try:
+            with _direct_storage(settings) as storage:
+                done = deletion.forget(storage, _secret(settings), visitor, PrivacyLog(db))
+        finally:
+            db.close()
     if done.deleted:
         click.echo(f"Deleted {done.deleted} event(s) of site {site_id}.")
     else:
@@ -202,10 +209,11 @@ def _counted(records: Iterator[dict[str, Any]], bar: Any) -> Iterator[dict[str, 
 
 @click.command()
 @data_options
-@click.option("--apply", is_flag=True, help="Delete events older than the retention now (the server also does it hourly).")
+@click.option("--apply", is_flag=True, help="Delete rows older than the retention now (the server also does it hourly).")
 def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
-    """Show each site's retention period; with --apply, delete older events now."""
+    """Show what each site's retention deletes and when; with --apply, delete older rows now."""
     from footfall import retention as retention_module
+    from footfall.metadata.privacy_log import PrivacyLog
     from footfall.app.services import open_metadata
     from footfall.metadata.sites import SiteStore
 
@@ -213,26 +221,43 @@ def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
     db = open_metadata(settings)
     try:
         sites = SiteStore(db).list()
+        global_days = settings.retention_days
+        tables = ", ".join(table.name for table in retention_module.VISITOR_TABLES)
+        click.echo(
+            f"Global retention: {f'{global_days} days' if global_days else 'forever'} (settings.retention_days), "
+            f"on {tables}"
+        )
+        client = AdminClient.discover(settings.data_dir)
+        if client is not None:
+            try:
+                found = client.retention_expiries()
+                deleted = client.enforce_retention() if apply else {}
+            except AdminError as exc:
+                raise click.ClickException(str(exc)) from None
+        else:
+            with _direct_storage(settings) as storage:
+                found = retention_module.expiries(storage, sites, global_days)
+                deleted = retention_module.enforce(storage, sites, global_days, PrivacyLog(db)) if apply else {}
     finally:
         db.close()
-    global_days = settings.retention_days
-    click.echo(f"Global retention: {f'{global_days} days' if global_days else 'forever'} (settings.retention_days)")
-    for site in sites:
-        days = retention_module.effective_days(global_days, site.retention_days)
-        click.echo(f"{site.id:>4}  {site.name:<30} {f'{days} days' if days else 'forever'}")
-    if not apply:
-        return
-    client = AdminClient.discover(settings.data_dir)
-    if client is not None:
-        try:
-            deleted = client.enforce_retention()
-        except AdminError as exc:
-            raise click.ClickException(str(exc)) from None
-    else:
-        with _direct_storage(settings) as storage:
-            deleted = retention_module.enforce(storage, sites, global_days)
-    total = sum(deleted.values())
-    click.echo(f"Deleted {total} old event(s)" + (f" from {len(deleted)} site(s)." if total else "."))
+    names = {site.id: site.name for site in sites}
+    for expiry in found:
+        click.echo(f"{expiry.site_id:>4}  {names.get(expiry.site_id, ''):<30} {_expiry_text(expiry)}")
+    if apply:
+        total = sum(deleted.values())
+        click.echo(f"Deleted {total} old row(s)" + (f" from {len(deleted)} site(s)." if total else "."))
+
+
+def _expiry_text(expiry: Any) -> str:
+    if not expiry.days:
+        return "kept forever"
+    text = f"{expiry.days} days: rows before {expiry.cutoff:%Y-%m-%d %H:%M} UTC are deleted"
+    if expiry.oldest is None:
+        return text + "; no data yet"
+    return (
+        f"{text}; the oldest row ({expiry.oldest:%Y-%m-%d}) goes on {expiry.expires_next:%Y-%m-%d}, "
+        f"{expiry.next_30_days} row(s) within 30 days"
+    )
 
 
 @click.command()

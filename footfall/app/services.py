@@ -20,6 +20,7 @@ from dashboard.session import LoginLimiter
 from dashboard.state import DashboardState
 from footfall import permissions
 from footfall.metadata.db import Database
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
 from footfall.metadata.sites import SiteStore
@@ -91,7 +92,7 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
     # A user's API token authorizes trusted hits (cip, old cdt) for the sites the user administers.
     pipeline.authorize_token = TrackingTokens(accounts).allows
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
-    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline)
+    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline, PrivacyLog(db))
     dashboard = DashboardState(
         settings, db, storage, sites, secret, accounts, GoalStore(db), LoginLimiter(), LoginSessions(db)
     )

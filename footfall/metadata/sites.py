@@ -32,6 +32,8 @@ class Site:
     retention_days: int = 0
     url_denylist: tuple[str, ...] = ()
     referrer_spam: tuple[str, ...] = ()
+    # Public views (share links) hide rows of fewer than this many visitors.
+    k_anonymity: int = 5
     excluded_networks: tuple[IPNetwork, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -90,6 +92,7 @@ def _row_to_site(row: Any) -> Site:
         retention_days=row["retention_days"],
         url_denylist=_split(row["url_denylist"]),
         referrer_spam=_split(row["referrer_spam"]),
+        k_anonymity=row["k_anonymity"],
         excluded_networks=parse_networks(excluded),
     )
 
@@ -105,7 +108,9 @@ EDITABLE = (
     "retention_days",
     "url_denylist",
     "referrer_spam",
+    "k_anonymity",
 )
+MAX_K_ANONYMITY = 1000
 
 
 def clean(changes: dict[str, Any]) -> dict[str, Any]:
@@ -145,6 +150,13 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
                 raise SiteError("retention_days: must be a whole number") from None
             if value < 0:
                 raise SiteError("retention_days: must not be negative")
+        elif key == "k_anonymity":
+            try:
+                value = int(value)
+            except (TypeError, ValueError):
+                raise SiteError("k_anonymity: must be a whole number") from None
+            if not 1 <= value <= MAX_K_ANONYMITY:
+                raise SiteError(f"k_anonymity: must be between 1 and {MAX_K_ANONYMITY}")
         cleaned[key] = value
     return cleaned
 
@@ -154,6 +166,7 @@ class SiteStore:
 
     def __init__(self, db: Database, cache_seconds: float = 2.0) -> None:
         self.db = db
+        db.ensure_column("sites", "k_anonymity", "INTEGER NOT NULL DEFAULT 5")
         self.cache_seconds = cache_seconds
         self._snapshot: dict[int, Site] = {}
         self._loaded_at = 0.0

@@ -30,6 +30,10 @@ def test_log_in_filter_and_change_the_period(live_server: LiveServer, context, a
     page.wait_for_url(re.compile(r".*/sites$"))
     page.click("text=Example shop")
     page.wait_for_selector("svg.chart")
+    # The default "30 days" ends yesterday, as in Plausible; the hits are today's.
+    page.click(".periods a:has-text('Today')")
+    page.wait_for_url(re.compile(r".*period=today.*"))
+    page.wait_for_selector("svg.chart")
     assert page.locator(".kpi .value").first.inner_text() == "4"
     assert page.locator("svg.chart title").first.text_content().startswith("Visitors")
 
@@ -41,16 +45,16 @@ def test_log_in_filter_and_change_the_period(live_server: LiveServer, context, a
     assert page.locator("#card-locations").inner_text().count("United States") == 0
 
     # Change the period: the filter stays.
-    page.click(".periods a:has-text('7 days')")
-    page.wait_for_url(re.compile(r".*period=7d.*"))
+    page.click(".periods a:has-text('This month')")
+    page.wait_for_url(re.compile(r".*period=month.*"))
     assert "f=visit%3Acountry%2Cis%2CDE" in page.url
-    assert page.locator(".periods a.active").inner_text() == "7 days"
+    assert page.locator(".periods a.active").inner_text() == "This month"
     assert page.locator(".kpi .value").first.inner_text() == "2"
     page.screenshot(path=str(artifacts / "dashboard-filtered.png"), full_page=True)
 
     # Remove the filter again.
     page.click(".chip a")
-    page.wait_for_url(re.compile(r"^(?!.*f=).*period=7d"))
+    page.wait_for_url(re.compile(r"^(?!.*f=).*period=month"))
     assert page.locator(".kpi .value").first.inner_text() == "4"
 
     # The realtime count is fetched by the page's own script (same origin, allowed by the CSP).

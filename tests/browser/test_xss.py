@@ -49,7 +49,8 @@ def _pages(base: str, *, every_tab: bool = True) -> list[str]:
 
 
 def test_no_payload_runs_on_any_page(live_server: LiveServer, context, artifacts: Path) -> None:
-    site = live_server.add_site("example.com", name='Shop <script>alert(1)</script>')
+    # Share links show every row here (k = 1): a payload hidden in "(other)" would escape no test.
+    site = live_server.add_site("example.com", name='Shop <script>alert(1)</script>', k_anonymity=1)
     _ingest(live_server, site)
     add_user(live_server, "admin@example.com", admin=True)
     share = accounts(live_server).create_share_link(site.id, SCRIPT)

@@ -173,3 +173,30 @@ def test_hits_of_one_visit_share_its_id_and_a_gap_starts_a_new_one(live_server: 
     assert a["visit_id"] == b["visit_id"] != c["visit_id"]
     assert a["visit_start"] == b["visit_start"] == a["timestamp"]
     assert c["visit_start"] == c["timestamp"]
+
+
+def test_a_page_url_that_is_not_http_leaves_no_row_and_is_counted(live_server: LiveServer) -> None:
+    site = live_server.add_site("example.com")
+    with live_server.client() as client:
+        answers = [
+            client.get("/matomo.php", params={"idsite": site.id, "rec": "1", "url": url, "action_name": "X"},
+                       headers={"User-Agent": FIREFOX_UA})
+            for url in ("javascript:alert(1)", "data:text/html,<script>alert(1)</script>")
+        ]
+        plausible = client.post(
+            "/api/event", json={"n": "pageview", "u": "javascript:alert(1)", "d": "example.com"},
+            headers={"User-Agent": CHROME_UA},
+        )
+        good = client.get("/matomo.php", params={"idsite": site.id, "rec": "1", "url": "https://example.com/ok"},
+                          headers={"User-Agent": FIREFOX_UA})
+    for answer in answers:
+        assert answer.status_code == 400
+    for answer in (*answers, plausible):
+        assert answer.headers["x-footfall-dropped"] == "malformed"
+    assert good.status_code == 200
+    assert [row["url"] for row in live_server.rows()] == ["https://example.com/ok"]
+    live_server.flush()
+    [(counted,)] = live_server.services.storage.query(
+        "SELECT sum(hits) FROM dropped_hits WHERE site_id = {site:UInt32} AND reason = 'malformed'", {"site": site.id}
+    )
+    assert counted == 3

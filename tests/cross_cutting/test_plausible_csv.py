@@ -23,10 +23,11 @@ from tests.footfall.app.test_log_import import footfall
 
 FULL = ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "views_per_visit"]
 PAGE = ["visitors", "visits", "pageviews"]
+VISIT = ["visitors", "visits", "bounce_rate", "visit_duration"]  # event metrics do not go with visit dimensions
 BREAKDOWNS = [
-    ([], FULL), (["time:day"], FULL), (["visit:source"], FULL), (["visit:entry_page"], FULL),
-    (["visit:exit_page"], FULL), (["visit:device"], FULL), (["visit:browser"], FULL), (["visit:os"], FULL),
-    (["visit:country"], FULL), (["event:page"], PAGE), (["event:name"], ["visitors", "events"]),
+    ([], FULL), (["time:day"], FULL), (["visit:source"], VISIT), (["visit:entry_page"], VISIT),
+    (["visit:exit_page"], VISIT), (["visit:device"], VISIT), (["visit:browser"], VISIT), (["visit:os"], VISIT),
+    (["visit:country"], VISIT), (["event:page"], PAGE), (["event:name"], ["visitors", "events"]),
 ]
 
 

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 
 import httpx
 
+from dashboard import goals
 from dashboard.accounts import Accounts
 from dashboard.stats.periods import local_midnight
 from tests.dashboard import model
@@ -25,6 +26,7 @@ from tests.support import LiveServer, free_port, make_settings
 SITES = {"shop.example": "Europe/Berlin", "news.example": "America/New_York", "app.example": "Asia/Tokyo"}
 DAYS = 10
 VISITORS_PER_DAY = 55
+GOAL_IDS = (1, 2)
 ADMIN_EMAIL = "admin@example.com"
 ADMIN_PASSWORD = "correct horse"
 
@@ -72,6 +74,10 @@ def ingested(data_dir: Path) -> Iterator[Dataset]:
                     body = response.json()
                     assert body["tracked"] == len(requests[i : i + 1000]), body
         assert server.count() == len(hits)
+        goal_store = goals.GoalStore(server.services.db)
+        for site_id in site_ids.values():
+            for goal_id in GOAL_IDS:  # the Matomo goals the generated hits convert (Plausible refuses unconfigured ones)
+                goal_store.add(site_id, f"Goal {goal_id}", "manual", goal_id=goal_id)
         accounts = Accounts(server.services.db)
         admin = accounts.create_user(ADMIN_EMAIL, ADMIN_PASSWORD, is_admin=True)
         data = Dataset(server, hits, accounts.create_api_token(admin.id), first_day, site_ids)

@@ -117,17 +117,18 @@ class Visit:
         first = self.first
         pageviews = [h for h in self.hits if h.type == "pageview"]
         ua = UAS[first.ua]
+        # As in Plausible: the pages of the visit's first and last counted hit, pageview or not.
         if name == "visit:entry_page":
-            return pageviews[0].path if pageviews else ""
+            return first.path
         if name == "visit:exit_page":
-            return pageviews[-1].path if pageviews else ""
+            return self.counted[-1].path
         if name in ("visit:source", "visit:referrer"):
             # A visit's source is its first hit's; later hits of a generated visit come from the site itself.
             if not first.first:
                 return "Direct / None"
             return SOURCES[first.source][2 if name == "visit:source" else 3]
         if name.startswith("visit:utm_"):
-            return SOURCES[first.source][1].get(name[6:], "") if first.first else ""
+            return (SOURCES[first.source][1].get(name[6:], "") if first.first else "") or "(not set)"
         if name == "visit:channel":
             return SOURCE_CHANNELS[first.source] if first.first else "Direct"
         if name == "visit:search_engine":
@@ -304,17 +305,27 @@ def hit_matches(filter_json: list, visit: Visit, hit: Hit) -> bool:
         return any(hit_matches(f, visit, hit) for f in filter_json[1])
     if op == "not":
         return not hit_matches(filter_json[1], visit, hit)
-    _, name, values = filter_json
+    if op in ("has_done", "has_not_done"):
+        done = any(h.type in COUNTED and hit_matches(filter_json[1], visit, h) for h in visit.hits)
+        return done if op == "has_done" else not done
+    name, values = filter_json[1], filter_json[2]
+    ignore_case = len(filter_json) == 4 and filter_json[3].get("case_sensitive") is False
     if name.startswith("visit:"):
         value = visit.attr(name)
     else:
         value = event_attr(hit, name)
         if value is None:
             return False
+        if name.startswith("event:props:") and value == "(none)":
+            # A hit without the property matches only "(none)", and every negated test.
+            result = op in ("is", "is_not") and "(none)" in values
+            return not result if op.endswith("_not") else result
+    if ignore_case:
+        value, values = value.lower(), [v.lower() for v in values]
     if op in ("is", "is_not"):
         result = value in values
     elif op in ("contains", "contains_not"):
-        result = any(v.lower() in value.lower() for v in values)
+        result = any(v in value for v in values)
     else:
         result = any(re.search(v, value) for v in values)
     return not result if op.endswith("_not") else result
@@ -379,7 +390,7 @@ class Model:
             for d in dims:
                 if d.startswith("visit:"):
                     value = visit.attr(d)
-                    if d in ONLY_WHEN_SET or d.startswith("visit:utm_"):
+                    if d in ONLY_WHEN_SET:
                         if value == "":
                             skip = True
                     visit_values.append(value)

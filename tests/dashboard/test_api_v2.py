@@ -106,13 +106,13 @@ def test_a_viewer_of_one_site_gets_403_for_another(live_server: LiveServer) -> N
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"metrics": ["visitors", "sessions"]}, "unknown metric 'sessions'"),
+        ({"metrics": ["visitors", "sessions"]}, "Unknown metric 'sessions'"),
         ({"metrics": []}, "metrics"),
         ({"dimensions": ["visit:shoe_size"]}, "unknown dimension 'visit:shoe_size'"),
         ({"date_range": "fortnight"}, "date_range"),
         ({"date_range": ["2024-02-30", "2024-03-01"]}, "not a date"),
         ({"date_range": ["2024-03-02", "2024-03-01"]}, "before the start"),
-        ({"filters": [["equals", "visit:country", ["DE"]]]}, "unknown operator 'equals'"),
+        ({"filters": [["equals", "visit:country", ["DE"]]]}, "Unknown operator for filter"),
         ({"filters": [["is", "visit:planet", ["Mars"]]]}, "unknown dimension 'visit:planet'"),
         ({"filters": [["matches", "event:page", ["(unclosed"]]]}, "regular expression"),
         ({"filters": [["is", "time:day", ["2024-01-01"]]]}, "cannot filter on time:day"),
@@ -120,7 +120,7 @@ def test_a_viewer_of_one_site_gets_403_for_another(live_server: LiveServer) -> N
         ({"pagination": {"limit": 0}}, "limit"),
         ({"include": {"time_labels": True}}, "time dimension"),
         ({"colour": "blue"}, "unknown key 'colour'"),
-        ({"metrics": ["percentage"]}, "percentage needs"),
+        ({"metrics": ["percentage"]}, "Metric `percentage`"),
     ],
 )
 def test_bad_queries_get_a_400_that_says_why(live_server: LiveServer, change: dict, message: str) -> None:
@@ -156,3 +156,12 @@ def test_filter_values_are_bound_not_pasted(live_server: LiveServer) -> None:
     })
     assert response.json()["results"] == [{"dimensions": [evil], "metrics": [1]}]
     assert live_server.count() == 1
+
+
+def test_the_query_schema_is_public_json(live_server: LiveServer) -> None:
+    with live_server.client() as client:
+        response = client.get("/api/docs/query/schema.json")
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["required"] == ["site_id", "metrics", "date_range"]
+    assert "has_done" in schema["definitions"]["filter_tree"]["oneOf"][3]["items"][0]["enum"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 from dashboard.csv_export import escape_cell, to_csv
+from dashboard.stats import periods
 from dashboard.report_catalog import REPORTS
 from tests.dashboard.web_client import add_user, login, track
 from tests.support import CHROME_UA, FIREFOX_UA, LiveServer
@@ -68,7 +70,13 @@ def test_every_report_exports_escaped_csv_with_the_page_filters(live_server: Liv
     assert filtered == [["Country", "visitors", "percentage"], ["US", "1", "100.0"]]
     unfiltered = _csv(client.get(f"/sites/{site.id}/export/countries.csv?period=today"))
     assert sorted(row[0] for row in unfiltered[1:]) == ["DE", "US"]
-    series = _csv(client.get(f"/sites/{site.id}/export/timeseries.csv?period=7d"))
+    today = periods.today_in(site.timezone)
+    week = {"period": "custom", "from": (today - timedelta(days=6)).isoformat(), "to": today.isoformat()}
+    series = _csv(client.get(f"/sites/{site.id}/export/timeseries.csv", params=week))
     assert series[0][:2] == ["date", "visitors"] and len(series) == 8
     assert sum(int(row[1]) for row in series[1:]) == 2
+    # "7d" is the seven days before today, as in Plausible: today's visitors are not in it.
+    last_week = _csv(client.get(f"/sites/{site.id}/export/timeseries.csv?period=7d"))
+    assert len(last_week) == 8 and last_week[-1][0] == (today - timedelta(days=1)).isoformat()
+    assert sum(int(row[1]) for row in last_week[1:]) == 0
     assert client.get(f"/sites/{site.id}/export/nope.csv").status_code == 404

@@ -91,17 +91,24 @@ def test_a_filter_in_the_url_applies_to_every_report(live_server: LiveServer, tr
 def test_periods_and_comparison(live_server: LiveServer, traffic) -> None:
     client = login(live_server, "admin@example.com")
     assert kpi(client.get(f"/sites/{traffic.id}?period=yesterday").text, "Visitors") == "0"
-    for period in ("7d", "30d", "month", "12mo"):
+    for period in ("today", "month", "year"):
         assert kpi(client.get(f"/sites/{traffic.id}?period={period}").text, "Visitors") == "3", period
-    from datetime import date
+    # As in Plausible, "7d", "30d" and "12mo" are whole days or months before today; the page says which.
+    from datetime import date, timedelta
 
     today = date.today().isoformat()
+    for period in ("7d", "30d", "12mo"):
+        page = client.get(f"/sites/{traffic.id}?period={period}").text
+        assert kpi(page, "Visitors") == "0", period
+    week = client.get(f"/sites/{traffic.id}?period=7d").text
+    span = f"{(date.today() - timedelta(days=7)).isoformat()} – {(date.today() - timedelta(days=1)).isoformat()}"
+    assert f'class="period-span small muted" title="The days this period covers">{span}</span>' in week
     custom = client.get(f"/sites/{traffic.id}", params={"period": "custom", "from": today, "to": today}).text
     assert kpi(custom, "Visitors") == "3"
     wrong = client.get(f"/sites/{traffic.id}", params={"period": "custom", "from": "2024-05-02", "to": "2024-05-01"})
     assert wrong.status_code == 200 and "the end is before the start" in wrong.text
     # Nothing happened in the previous period: no invented change.
-    assert "new <span class=\"muted\">vs. previous</span>" in client.get(f"/sites/{traffic.id}?period=7d").text
+    assert "new <span class=\"muted\">vs. previous</span>" in client.get(f"/sites/{traffic.id}?period=today").text
 
 
 def test_full_reports_and_pagination(live_server: LiveServer, traffic) -> None:

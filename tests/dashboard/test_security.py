@@ -83,7 +83,7 @@ def test_anonymous_requests_never_see_site_data(live_server: LiveServer) -> None
 
 
 def test_share_links_give_read_only_access_until_revoked(live_server: LiveServer) -> None:
-    site = live_server.add_site("a.example")
+    site = live_server.add_site("a.example", k_anonymity=1)  # one visitor: shown only without k-anonymity
     other = live_server.add_site("b.example")
     track(live_server, site.id, site.token_auth, ip="81.1.0.1", ua=CHROME_UA, url="https://a.example/shared-page")
     add_user(live_server, "admin@example.com", admin=True)

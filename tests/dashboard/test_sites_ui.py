@@ -62,6 +62,10 @@ def test_create_and_edit_a_site(live_server: LiveServer) -> None:
     assert edited.status_code == 200 and "Saved." in edited.text
     site = live_server.services.sites.get(site.id)
     assert site.name == "Shop DE" and site.cookie_mode and not site.honor_dnt and site.timezone == "America/New_York"
+    longer = post_form(client, f"/sites/{site.id}/settings", f"/sites/{site.id}/settings",
+                       {**VALID, "retention_days": "900"})
+    assert longer.status_code == 422
+    assert field_error(longer.text, "retention_days") == "can only be shorter than the server's 758 days"
     wrong = post_form(client, f"/sites/{site.id}/settings", f"/sites/{site.id}/settings", {**VALID, "timezone": "Nowhere"})
     assert wrong.status_code == 422 and field_error(wrong.text, "timezone")
     assert live_server.services.sites.get(site.id).timezone == "America/New_York"
@@ -83,6 +87,39 @@ def test_privacy_text_follows_the_settings(live_server: LiveServer) -> None:
     assert "Do Not Track" not in text
     assert "192.168.0.0" in text  # 2 of 4 bytes masked by default
     assert "Einwilligung" in text
+    # No retention of its own: the server's default of 25 months applies, and the manifest is linked.
+    assert "deleted automatically after 758 days" in text
+    assert f"{live_server.url}/privacy.json?site={site.id}" in text
+
+
+def test_settings_page_shows_the_consent_self_check_and_the_privacy_log(live_server: LiveServer) -> None:
+    import re
+
+    add_user(live_server, "admin@example.com", admin=True)
+    site = live_server.add_site("shop.example")
+    live_server.services.salts.current()  # a salt made: the log has an entry
+    client = login(live_server, "admin@example.com")
+
+    def statuses() -> dict[str, str]:
+        page = client.get(f"/sites/{site.id}/settings").text
+        return dict(re.findall(r'data-criterion="([a-z_]+)" data-status="([a-z ]+)"', page))
+
+    assert statuses()["retention"] == "met" and statuses()["no_cross_site_tracking"] == "met"
+    page = html_module.unescape(client.get(f"/sites/{site.id}/settings").text)
+    assert "Privacy log" in page and "salt-created" in page
+    assert f"/privacy.json?site={site.id}" in page
+    live_server.services.sites.update(site.id, retention_days=800, domains="*")
+    found = statuses()
+    # A site's own longer retention cannot extend the server's 758 days.
+    assert found["retention"] == "met" and found["no_cross_site_tracking"] == "not met"
+
+    viewer_site_admin = add_user(live_server, "manager@example.com")
+    from dashboard.accounts import Accounts
+
+    Accounts(live_server.services.db).grant(viewer_site_admin.id, site.id, "admin")
+    other = login(live_server, "manager@example.com")
+    page = other.get(f"/sites/{site.id}/settings").text
+    assert "consent-check" in page and "Privacy log" not in page
 
 
 def test_only_admins_add_sites_and_see_token_auth(live_server: LiveServer) -> None:

@@ -112,7 +112,7 @@ def test_entry_exit_pages_and_sources_come_from_the_visit(dataset: Storage) -> N
     assert top == {"/": (1, 1), "/pricing": (1, 1), "/blog": (2, 2), "/docs": (1, 1), "/docs/install": (1, 1)}
     by_source = {row["value"]: row["visits"] for row in sources.sources(dataset, query).rows}
     assert by_source == {"Google": 1, "Direct / None": 2, "newsletter": 1}
-    assert [row["value"] for row in sources.sources(dataset, query, "utm_sources").rows] == ["newsletter"]
+    assert [row["value"] for row in sources.sources(dataset, query, "utm_sources").rows] == ["(not set)", "newsletter"]
     countries = {row["value"]: (row["visitors"], row["percentage"]) for row in audience.audience(dataset, query).rows}
     assert countries == {"DE": (1, 33.3), "FR": (1, 33.3), "US": (1, 33.3)}
 
@@ -264,4 +264,4 @@ def test_shared_breakdowns_equal_the_single_ones(dataset: Storage, filters: tupl
         assert (result.rows, result.total_rows) == (single.rows, single.total_rows), request
     if not filters:
         assert shared[2].total_rows == 3 and len(shared[2].rows) == 2  # Google, Direct, newsletter; a page of 2
-        assert [row["value"] for row in shared[4].rows] == ["newsletter"]
+        assert [row["value"] for row in shared[4].rows] == ["(not set)", "newsletter"]

@@ -42,6 +42,7 @@ def test_no_migration_files_is_an_error_not_up_to_date(tmp_path: Path) -> None:
 
 def test_a_missing_script_stops_the_collector_routes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "footfall.js").write_text("//")
+    (tmp_path / "matomo.js").write_text("//")
     monkeypatch.setattr(static_files, "STATIC_DIR", tmp_path)
     with pytest.raises(MissingFiles, match="optout.js"):
         static_files.static_routes()

@@ -65,3 +65,39 @@ def test_salts_are_random_and_long(tmp_path: Path) -> None:
     one = SaltStore(Database(tmp_path / "a.sqlite3")).current(DAY_ONE)
     two = SaltStore(Database(tmp_path / "b.sqlite3")).current(DAY_ONE)
     assert len(one) == 32 and one != two
+
+
+def test_cookieless_ids_of_the_same_visitors_on_two_days_share_nothing(tmp_path: Path) -> None:
+    from footfall.hashing import keyed_hash
+
+    db = Database(tmp_path / "metadata.sqlite3")
+    store = SaltStore(db)
+    visitors = [(f"198.51.{i // 200}.{i % 200 + 1}", f"Mozilla/5.0 (X11; Linux x86_64) Test/{i}") for i in range(200)]
+
+    def ids_at(when: datetime) -> list[tuple[int, int]]:
+        context = make_context(now=when)
+        context.salt_for = store.current
+        found = []
+        for ip, ua in visitors:
+            hit = make_hit(ip=ip, user_agent=ua, timestamp=when)
+            assert run(hit, context) is None
+            found.append((hit.visitor_id, hit.visit_id))
+        return found
+
+    day_one = ids_at(DAY_ONE)
+    salt_one = store.current(DAY_ONE)
+    day_two = ids_at(DAY_TWO)
+    assert store.current(DAY_TWO) != salt_one and store.days() == ["2024-05-15"]
+    first_ids = {visitor for visitor, _ in day_one}
+    second_ids = {visitor for visitor, _ in day_two}
+    assert len(first_ids) == len(second_ids) == len(visitors)
+    assert not first_ids & second_ids
+    assert not {visit for _, visit in day_one} & {visit for _, visit in day_two}
+    # No structure carries over either: a visitor's two IDs differ in about half their 64 bits.
+    distances = [bin(a ^ b).count("1") for (a, _), (b, _) in zip(day_one, day_two)]
+    assert 28 <= sum(distances) / len(distances) <= 36
+    # With the day-one salt destroyed, no salt that is left recomputes a day-one ID.
+    ip, ua = visitors[0]
+    assert keyed_hash(salt_one, "2024-05-14", 1, ip, ua) == day_one[0][0]  # as the collector computed it
+    for salt in [bytes(row["salt"]) for row in db.fetchall("SELECT salt FROM salts")]:
+        assert keyed_hash(salt, "2024-05-14", 1, ip, ua) != day_one[0][0]
