@@ -23,3 +23,5 @@ class PipelineContext:
     geo: GeoLookup | None = None
     visits: VisitTracker = field(default_factory=lambda: VisitTracker(30))
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(timezone.utc))
+    # Whether a token other than the site's own (a user's API token) authorizes trusted hits for a site.
+    authorize_token: Callable[[str, int], bool] = field(default=lambda token, site_id: False)

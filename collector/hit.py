@@ -83,6 +83,7 @@ class Hit:
     prefetch: bool = False
     opt_out_cookie: bool = False
     trusted: bool = False
+    keep_bots: bool = False  # Matomo's bots=1: record bots too (honoured for trusted hits only)
     overrides: dict[str, str] = field(default_factory=dict)
     # What happened
     event_type: str = PAGEVIEW

@@ -109,6 +109,7 @@ def parse(params: Mapping[str, str], meta: RequestMeta, now: datetime) -> Hit:
     hit = hit_from_request(meta, now, site_id=site_id, token_auth=_text(params, "token_auth", 100))
     hit.user_agent = _text(params, "ua", 2000) or meta.user_agent
     hit.event_type = event_type_of(params)
+    hit.keep_bots = params.get("bots", "") == "1"
 
     visitor = _text(params, "_id", 64) or _text(params, "cid", 64)
     if visitor and not re.fullmatch(r"[0-9a-fA-F]{16}", visitor):

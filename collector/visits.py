@@ -66,6 +66,18 @@ class VisitTracker:
             # Least recently active first: entries are re-inserted on every hit.
             del self._visits[next(iter(self._visits))]
 
+    def expire_before(self, timestamp_ms: int) -> int:
+        """Forget visits whose last hit is a whole timeout before ``timestamp_ms``; returns how many.
+
+        An import of old logs calls it with the time it has reached, so the table stays as
+        small as the visitors active around that time, however long the log.
+        """
+        horizon = timestamp_ms - self.timeout_ms
+        stale = [key for key, entry in self._visits.items() if entry[0] < horizon]
+        for key in stale:
+            del self._visits[key]
+        return len(stale)
+
     def warm(self, rows: Iterable[tuple[int, int, int, int, int]]) -> None:
         for site_id, visitor_id, last_ms, visit_id, start_ms in rows:
             if visit_id:

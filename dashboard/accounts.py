@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 
 from argon2 import PasswordHasher
@@ -58,6 +60,7 @@ SCHEMA = [
 ]
 
 _hasher = PasswordHasher()
+API_TOKEN_PREFIX = "ff_"
 
 
 class AccountError(ValueError):
@@ -168,6 +171,13 @@ class Accounts:
         rows = self.db.fetchall("SELECT site_id FROM site_roles WHERE user_id = ?", [user.id])
         return {row["site_id"] for row in rows}
 
+    def manageable_site_ids(self, user: User) -> set[int] | None:
+        """The sites a user administers; None means all (an admin)."""
+        if user.is_admin:
+            return None
+        rows = self.db.fetchall("SELECT site_id FROM site_roles WHERE user_id = ? AND role = 'admin'", [user.id])
+        return {row["site_id"] for row in rows}
+
     # Managing users (the users page)
     def find_user(self, email: str) -> User | None:
         row = self.db.fetchone("SELECT id, email, is_admin FROM users WHERE email = ?", [email.strip()])
@@ -244,7 +254,7 @@ class Accounts:
 
     # API tokens
     def create_api_token(self, user_id: int, name: str = "API") -> str:
-        token = "ff_" + secrets.token_urlsafe(32)
+        token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
         self.db.execute(
             "INSERT INTO api_tokens (user_id, name, prefix, token_hash) VALUES (?, ?, ?, ?)",
             [user_id, name.strip()[:100] or "API", token[:10], _digest(token)],
@@ -295,3 +305,36 @@ class Accounts:
 
 
 _DUMMY_HASH = _hasher.hash("footfall-timing-equalizer")
+
+
+class TrackingTokens:
+    """Whether a user's API token may send trusted hits (``cip``, an old ``cdt``) for a site.
+
+    Matomo lets a user's token_auth authorize its tracking overrides for the sites the user
+    may write to; here that is the sites the user administers.  The answer is cached per
+    token for a few seconds, so a bulk request of thousands of hits costs one lookup.
+    """
+
+    def __init__(self, accounts: Accounts, ttl_seconds: float = 5.0, max_tokens: int = 256) -> None:
+        self.accounts = accounts
+        self.ttl_seconds = ttl_seconds
+        self.max_tokens = max_tokens
+        self._lock = threading.Lock()
+        self._cache: dict[str, tuple[float, set[int] | None, bool]] = {}
+
+    def allows(self, token: str, site_id: int) -> bool:
+        if not token.startswith(API_TOKEN_PREFIX):
+            return False
+        now = time.monotonic()
+        with self._lock:
+            entry = self._cache.get(_digest(token))
+        if entry is None or now - entry[0] > self.ttl_seconds:
+            user = self.accounts.resolve_api_token(token)
+            sites = self.accounts.manageable_site_ids(user) if user is not None else set()
+            entry = (now, sites, user is not None)
+            with self._lock:
+                if len(self._cache) >= self.max_tokens:
+                    self._cache.clear()
+                self._cache[_digest(token)] = entry
+        _, sites, valid = entry
+        return valid and (sites is None or site_id in sites)

@@ -25,11 +25,12 @@ from dashboard import api_query, goals
 from dashboard.api_schema import SCHEMA_ID, schema_endpoint
 from dashboard.state import services_of
 from dashboard.stats import metrics as metric_defs
-from dashboard.stats import periods
+from dashboard.stats import imported, periods
 from dashboard.stats.breakdown import breakdown
 from dashboard.stats.filters import And, Filter, FilterExpr, HasDone, Not, Or, filter_to_json
 from dashboard.stats.periods import PeriodError
 from dashboard.stats.query import QueryError, StatsQuery
+from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site, SiteError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -96,7 +97,11 @@ def _first_day(services: Any, site: Site) -> date | None:
         "SELECT toDate(min(timestamp), {tz:String}), count() FROM events WHERE site_id = {site:UInt32}",
         {"tz": site.timezone, "site": site.id},
     )
-    return rows[0][0] if rows and rows[0][1] else None
+    collected = rows[0][0] if rows and rows[0][1] else None
+    # "all" also covers the days of the site's imports (added when the query asks for them).
+    imported_days = [date.fromisoformat(item.first_day) for item in AggregateImports(services.db).list(site.id)
+                     if item.status == "done" and item.first_day]
+    return min([day for day in (collected, *imported_days) if day is not None], default=None)
 
 
 def parse_query(services: Any, site: Site, data: dict[str, Any]) -> api_query.ApiQuery:
@@ -128,6 +133,11 @@ def run_query(services: Any, site: Site, plan: api_query.ApiQuery) -> dict[str, 
     query = StatsQuery.for_period(
         site.id, period, filters, visit_timeout_minutes=services.settings.visit_timeout_minutes
     )
+    include = plan.include
+    import_ids = AggregateImports(services.db).done_ids(site.id) if include.get("imports") else []
+    imports_fit = bool(import_ids) and imported.supports(query, list(plan.dimensions), list(plan.metrics))
+    if imports_fit:
+        query = query.with_imports(import_ids)
     result = breakdown(
         services.storage,
         query,
@@ -145,10 +155,16 @@ def run_query(services: Any, site: Site, plan: api_query.ApiQuery) -> dict[str, 
             values[i] = names.get(values[i], values[i])
         results.append({"dimensions": values, "metrics": [_value(m, row[m]) for m in plan.metrics]})
     meta: dict[str, Any] = {}
-    include = plan.include
     if include.get("imports"):
-        meta["imports_included"] = False
-        meta["imports_skip_reason"] = "no_imported_data"
+        meta["imports_included"] = imports_fit
+        if not import_ids:
+            meta["imports_skip_reason"] = "no_imported_data"
+            meta["imports_warning"] = "This site has no imported data; only collected data is shown."
+        elif not imports_fit:
+            meta["imports_skip_reason"] = "unsupported_query"
+            meta["imports_warning"] = (
+                "Imported data has no breakdown by these dimensions, metrics or filters; only collected data is shown."
+            )
     if include.get("time_labels"):
         time_dim = next(d for d in plan.dimensions if d.startswith("time"))
         interval = time_dim.split(":", 1)[1] if ":" in time_dim else period.interval

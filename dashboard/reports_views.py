@@ -49,6 +49,7 @@ from dashboard.web import (
     services_of,
     site_for,
 )
+from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site
 
 PERIOD_CHOICES = [
@@ -85,6 +86,7 @@ class View:
     items: list[tuple[str, str]]  # the query string, as given
     errors: list[str] = field(default_factory=list)
     goals: list[goals.Goal] = field(default_factory=list)  # the site's named goals
+    has_imports: bool = False  # the site has imported history (see ``query.import_ids``)
 
     def url(self, path: str = "", *, drop: tuple[str, ...] = (), **changes: str | None) -> str:
         """This view's URL with some parameters changed (None removes one)."""
@@ -187,8 +189,12 @@ def view_of(request: Request) -> View:
     if shared and parsed:
         # A filter can narrow a public view to a small group as surely as a row can show one.
         k_anonymity.refuse_small_filtered_view(services_of(request).storage, query, site.k_anonymity)
+    # Imported history is added where it has the report's dimension, unless ?imports=0 (as Plausible's toggle).
+    import_ids = AggregateImports(services_of(request).db).done_ids(site.id)
+    if import_ids and params.get("imports") != "0":
+        query, previous_query = query.with_imports(import_ids), previous_query.with_imports(import_ids)
     return View(site, base, shared, period, previous, shown, query, previous_query, list(params.multi_items()),
-                errors + filter_errors, goals.store_of(services_of(request)).list(site.id))
+                errors + filter_errors, goals.store_of(services_of(request)).list(site.id), bool(import_ids))
 
 
 # Turning report rows into what a table shows -----------------------------------------------------
@@ -432,7 +438,17 @@ def _common(view: View) -> dict[str, Any]:
         "custom_from": view.period.start_date.isoformat(),
         "custom_to": view.period.end_date.isoformat(),
         "realtime_url": f"{view.base}/realtime.json",
+        "imports_note": _imports_note(view),
     }
+
+
+def _imports_note(view: View) -> dict[str, str] | None:
+    if not view.has_imports:
+        return None
+    if view.query.import_ids:
+        return {"text": "Including imported data where it has the report's dimension.",
+                "link": view.url(imports="0"), "action": "Show collected data only"}
+    return {"text": "Collected data only.", "link": view.url(drop=("imports",)), "action": "Include imported data"}
 
 
 @page

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dashboard import api_v2, auth, goals_views, reports_views, sites_views, users_views
+from dashboard import api_v2, auth, goals_views, imports_views, matomo_api, reports_views, sites_views, users_views
 from dashboard.web import STATIC, check_files
 from footfall import ids  # noqa: F401 - registers the {name:id} path convertor
 
@@ -16,6 +16,9 @@ def routes() -> list[BaseRoute]:
     check_files()
     return [
         Route("/", auth.home),
+        # Matomo's Reporting API (SitesManager), for Matomo's log importer: it POSTs to the base URL.
+        Route("/", matomo_api.reporting_api, methods=["POST"]),
+        Route("/index.php", matomo_api.reporting_api, methods=GET_POST),
         Route("/login", auth.login, methods=GET_POST),
         Route("/logout", auth.logout, methods=["POST"]),
         Route("/logout/everywhere", auth.logout_everywhere, methods=["POST"]),
@@ -38,6 +41,7 @@ def routes() -> list[BaseRoute]:
         Route("/sites/{site_id:id}/viewers", users_views.grant_viewer, methods=["POST"]),
         Route("/sites/{site_id:id}/viewers/{user_id:id}/revoke", users_views.revoke_viewer, methods=["POST"]),
         *goals_views.routes(),
+        *imports_views.routes(),
         *reports_views.routes(),
         *api_v2.api_routes(),
         Mount("/assets", StaticFiles(directory=str(STATIC)), name="assets"),

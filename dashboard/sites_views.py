@@ -23,6 +23,7 @@ from dashboard.web import (
 from footfall import consent_check, snippets
 from footfall.forwarded import public_base_url
 from footfall.metadata import sites as sites_module
+from footfall.metadata.imports import AggregateImports
 from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.sites import Site, SiteError
 
@@ -137,6 +138,9 @@ def settings_page(request: Request, site: Site, values: dict[str, Any], errors: 
     extra.setdefault("goal_values", goals.empty_values())
     extra.setdefault("goal_errors", {})
     extra.setdefault("goal_edit", None)
+    extra.setdefault("imports", AggregateImports(services_of(request).db).list(site.id))
+    extra.setdefault("import_message", "")
+    extra.setdefault("import_error", "")
     return render(
         request,
         "site_form.html",

@@ -1,5 +1,7 @@
 """Matomo's overrides that need the site's ``token_auth``: cip, an old cdt, and location.
 
+The token is the site's own, or the API token of a user who administers the site
+(``context.authorize_token``), as Matomo's log importer sends it.
 ``ua``, ``lang``, ``uid`` and a recent ``cdt`` are taken as given (the parser
 handles them).  Without a valid token the others are ignored, never trusted; a
 ``cdt`` older than 24 hours without one is refused, as Matomo refuses it.
@@ -19,7 +21,9 @@ def apply_trusted_overrides(hit: Hit, context: PipelineContext) -> DropReason | 
     site = hit.site
     assert site is not None
     if hit.token_auth:
-        if not hmac.compare_digest(hit.token_auth.encode(), site.token_auth.encode()):
+        if not hmac.compare_digest(hit.token_auth.encode(), site.token_auth.encode()) and not (
+            context.authorize_token(hit.token_auth, site.id)
+        ):
             return DropReason.INVALID_TOKEN
         hit.trusted = True
     overrides = hit.overrides

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.stats import breakdown_sql as shapes
+from dashboard.stats import imported
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats.breakdown_rows import Result, finish_rows, split_shared
 from dashboard.stats.dimensions import Dimension, dimension
@@ -86,6 +87,14 @@ def _order_terms(
 
 
 
+def _default_order(dimensions: list[str], metrics: list[str]) -> list[tuple[str, str]]:
+    """What ``_order_terms`` orders by when asked for nothing, as names Python can sort by."""
+    time_names = [(name, "asc") for name in dimensions if name.startswith("time")]
+    if time_names:
+        return time_names
+    return [(next((m for m in metrics if m in metric_defs.ORDER_SQL), metrics[0]), "desc")]
+
+
 def breakdown(
     storage: Any,
     query: StatsQuery,
@@ -106,12 +115,18 @@ def breakdown(
     if offset < 0:
         raise QueryError("pagination: offset must not be negative")
     terms, in_python = _order_terms(order_by, dimensions, metrics)
+    with_imports = bool(query.import_ids) and imported.supports(query, list(dimensions), list(metrics))
+    if with_imports:
+        in_python = True  # the imported groups are added before the rows are ordered and paged
+        order_by = order_by or _default_order(dimensions, metrics)
     sql, params = build_sql(
         query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
     )
     raw_rows = storage.query_dicts(sql, params)
     if not dims and not raw_rows:
         raw_rows = [{name: 0 for name in metric_defs.GROUP_LEVEL}]
+    if with_imports:
+        raw_rows = imported.merge(raw_rows, imported.raw_rows(storage, query, list(dimensions)), len(dims))
 
     total_visitors = None
     if "percentage" in metrics:
@@ -196,6 +211,8 @@ def _shareable(query: StatsQuery, request: Request) -> bool:
     converting = set(request.metrics) & set(metric_defs.CONVERSION_METRICS)
     if len(request.dimensions) > 1 or converting or split_filters(query) is None:
         return False
+    if query.import_ids:
+        return False  # imported groups are added one breakdown at a time
     if request.limit is not None and not 0 < request.limit <= MAX_LIMIT or request.offset < 0:
         raise QueryError(f"pagination: limit must be between 1 and {MAX_LIMIT}")
     if not request.dimensions:

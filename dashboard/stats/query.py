@@ -33,6 +33,8 @@ class StatsQuery:
     interval: str = "day"
     # Visit-level reports read the visits table; False regroups the events (the benchmark compares both).
     stored_visits: bool = True
+    # Imports of aggregates (``dashboard.stats.imported``) to add where they have the dimension.
+    import_ids: tuple[int, ...] = ()
 
     @classmethod
     def for_period(
@@ -51,6 +53,9 @@ class StatsQuery:
 
     def with_range(self, start: datetime, end: datetime) -> "StatsQuery":
         return replace(self, start=start, end=end)
+
+    def with_imports(self, import_ids: tuple[int, ...] | list[int]) -> "StatsQuery":
+        return replace(self, import_ids=tuple(import_ids))
 
     def with_filters(self, filters: tuple[FilterExpr, ...]) -> "StatsQuery":
         return replace(self, filters=tuple(filters))

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import http.client
+import io
 import ipaddress
 import json
 import logging
@@ -35,7 +36,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from footfall import backup, deletion, export, retention
+from footfall import backup, deletion, export, plausible_import, retention
+from footfall.app import log_import
 from footfall.forwarded import client_address
 from footfall.metadata.privacy_log import PrivacyLog
 from footfall.settings import Settings
@@ -252,9 +254,94 @@ async def make_backup(request: Request) -> Response:
     return JSONResponse(manifest.to_json())
 
 
+async def import_logs(request: Request) -> Response:
+    """One chunk of an access log, through this server's pipeline (``footfall import logs``)."""
+    services = request.app.state.services
+    try:
+        data = await request.json()
+        routing = log_import.Routing.from_json(data["routing"])
+        lines = data["lines"]
+        if not isinstance(lines, list) or not all(isinstance(line, str) for line in lines):
+            raise log_import.LogImportError("lines must be a list of strings")
+        tally = await log_import.import_chunk(
+            services, str(data["log_key"]), int(data["chunk"]), lines, str(data["format"]), routing
+        )
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        message = str(exc) if isinstance(exc, log_import.LogImportError) else "expected a chunk of log lines"
+        return JSONResponse({"error": message}, 400)
+    return JSONResponse(tally.to_json())
+
+
+def _site_of(request: Request):
+    services = request.app.state.services
+    try:
+        site_id = int(request.query_params.get("site_id", "0"))
+    except ValueError:
+        return None, JSONResponse({"error": "site_id must be a whole number"}, 400)
+    site = services.sites.get(site_id)
+    if site is None:
+        return None, JSONResponse({"error": f"site {site_id} does not exist"}, 404)
+    return site, None
+
+
+async def export_plausible(request: Request) -> Response:
+    from dashboard import plausible_export
+
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    try:
+        first = export.parse_day(request.query_params.get("from"), "from")
+        last = export.parse_day(request.query_params.get("to"), "to")
+    except export.ExportError as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    await services.writer.drain(DRAIN_SECONDS)
+    body = io.BytesIO()
+    await asyncio.to_thread(plausible_export.write_zip, services.storage, site, body, first=first, last=last,
+                            visit_timeout_minutes=services.settings.visit_timeout_minutes)
+    return Response(body.getvalue(), media_type="application/zip", headers={"Cache-Control": "no-store"})
+
+
+async def aggregate_imports(request: Request) -> Response:
+    """GET: the site's imports; POST (a ZIP body): import Plausible's export."""
+    from footfall.metadata.imports import AggregateImports
+
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    if request.method == "GET":
+        return JSONResponse([item.to_json() for item in AggregateImports(services.db).list(site.id)])
+    body = await request.body()
+    try:
+        report = await asyncio.to_thread(plausible_import.import_zip, services.storage, services.db, site.id,
+                                         io.BytesIO(body), request.query_params.get("label", ""))
+    except (plausible_import.PlausibleImportError, ValueError) as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    return JSONResponse(report.to_json())
+
+
+async def delete_aggregate_import(request: Request) -> Response:
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    try:
+        gone = await asyncio.to_thread(plausible_import.delete_import, services.storage, services.db, site.id,
+                                       int(request.path_params["import_id"]))
+    except plausible_import.PlausibleImportError as exc:
+        return JSONResponse({"error": str(exc)}, 404)
+    return JSONResponse(gone.to_json())
+
+
 def routes() -> list[Route]:
     return [
         Route(f"{PREFIX}/ping", guarded(ping), methods=["GET"]),
+        Route(f"{PREFIX}/import/logs", guarded(import_logs), methods=["POST"]),
+        Route(f"{PREFIX}/export/plausible", guarded(export_plausible), methods=["GET"]),
+        Route(f"{PREFIX}/imports", guarded(aggregate_imports), methods=["GET", "POST"]),
+        Route(f"{PREFIX}/imports/{{import_id:int}}", guarded(delete_aggregate_import), methods=["DELETE"]),
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
@@ -317,16 +404,19 @@ class AdminClient:
     @contextlib.contextmanager
     def open(
         self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
-        timeout: float | None = None,
+        timeout: float | None = None, content: bytes | None = None, content_type: str = "",
     ) -> Iterator[http.client.HTTPResponse]:
-        """The response to one request (status < 400), to read or stream; AdminError otherwise."""
+        """The response to one request (status < 400), to read or stream; AdminError otherwise.
+
+        ``body`` is sent as JSON; ``content`` as raw bytes of ``content_type``.
+        """
         target = PREFIX + path
         if params:
             target += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
-        data = json.dumps(body).encode() if body is not None else None
+        data = json.dumps(body).encode() if body is not None else content
         headers = {"Authorization": f"Bearer {self.token}", "Host": "localhost"}
         if data is not None:
-            headers["Content-Type"] = "application/json"
+            headers["Content-Type"] = content_type if content is not None and body is None else "application/json"
         connection = self._connection(timeout or self.timeout)
         try:
             try:
@@ -367,6 +457,31 @@ class AdminClient:
 
     def backup(self, dest: Path) -> backup.Manifest:
         return backup.Manifest.from_json(self.call("POST", "/backup", {"dest": str(dest)}))
+
+    def import_log_chunk(
+        self, log_key: str, chunk: int, lines: list[str], fmt: str, routing: log_import.Routing
+    ) -> log_import.Tally:
+        answer = self.call("POST", "/import/logs", {
+            "log_key": log_key, "chunk": chunk, "lines": lines, "format": fmt, "routing": routing.to_json(),
+        })
+        return log_import.Tally.from_json(answer)
+
+    def export_plausible(self, site_id: int, date_from: str | None, date_to: str | None) -> bytes:
+        params = {"site_id": site_id, "from": date_from, "to": date_to}
+        with self.open("GET", "/export/plausible", params=params) as response:
+            return response.read()
+
+    def import_plausible(self, site_id: int, data: bytes, label: str = "") -> dict[str, Any]:
+        with self.open("POST", "/imports", params={"site_id": site_id, "label": label}, content=data,
+                       content_type="application/zip") as response:
+            return json.loads(response.read())
+
+    def list_imports(self, site_id: int) -> list[dict[str, Any]]:
+        with self.open("GET", "/imports", params={"site_id": site_id}) as response:
+            return json.loads(response.read())
+
+    def delete_import(self, site_id: int, import_id: int) -> dict[str, Any]:
+        return self.call("DELETE", f"/imports/{import_id}", params={"site_id": site_id})
 
     def enforce_retention(self) -> dict[int, int]:
         answer = self.call("POST", "/retention", {})

@@ -147,7 +147,9 @@ def register(command: click.Command) -> None:
 def _load_plugins() -> None:
     from footfall.app.ops_commands import COMMANDS as ops_commands  # forget, export, retention
 
-    for command in ops_commands:
+    from footfall.app.import_commands import COMMANDS as import_commands  # import logs
+
+    for command in [*ops_commands, *import_commands]:
         register(command)
     from footfall.app.dashboard_commands import COMMANDS as dashboard_commands  # user, token, demo
 

@@ -136,18 +136,23 @@ def forget(config_file: str | None, site_id: int, visitor_id: str | None, user_i
 @click.option("--site", "site_id", type=int, required=True, help="The site id.")
 @click.option("--from", "date_from", default=None, help="First day, YYYY-MM-DD in the site's time zone.")
 @click.option("--to", "date_to", default=None, help="Last day (included), YYYY-MM-DD in the site's time zone.")
-@click.option("--format", "fmt", type=click.Choice(export.FORMATS), default="csv", help="Output format.")
+@click.option("--format", "fmt", type=click.Choice([*export.FORMATS, "plausible"]), default="csv",
+              help="Output format; plausible: aggregates as Plausible CE's CSV export (a ZIP), needs --output.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), default=None,
               help="Write to this file.  [default: standard output]")
 def export_command(config_file: str | None, site_id: int, date_from: str | None, date_to: str | None,
                    fmt: str, output: str | None, **flags: Any) -> None:
-    """Export a site's raw (anonymized) events as CSV or JSON lines."""
+    """Export a site's raw (anonymized) events as CSV or JSON lines, or its aggregates in Plausible's format."""
     settings = _settings(config_file, flags)
     site = _site(settings, site_id)
     try:
-        span = export.window(site.timezone, export.parse_day(date_from, "--from"), export.parse_day(date_to, "--to"))
+        first, last = export.parse_day(date_from, "--from"), export.parse_day(date_to, "--to")
+        span = export.window(site.timezone, first, last)
     except export.ExportError as exc:
         raise click.UsageError(str(exc)) from None
+    if fmt == "plausible":
+        _export_plausible(settings, site, first, last, output)
+        return
     with contextlib.ExitStack() as stack:
         client = AdminClient.discover(settings.data_dir)
         if client is not None:
@@ -167,6 +172,28 @@ def export_command(config_file: str | None, site_id: int, date_from: str | None,
         target.flush()
     if output:
         click.echo(f"Wrote {total} event(s) to {output}.", err=True)
+
+
+def _export_plausible(settings: Settings, site: Any, first: Any, last: Any, output: str | None) -> None:
+    if not output:
+        raise click.UsageError("--format plausible writes a ZIP: name it with --output FILE.zip")
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            data = client.export_plausible(site.id, first and first.isoformat(), last and last.isoformat())
+        except AdminError as exc:
+            raise click.ClickException(str(exc)) from None
+        with open(output, "wb") as target:
+            target.write(data)
+        click.echo(f"Wrote Plausible's CSV export of site {site.id} to {output}.", err=True)
+        return
+    from dashboard import plausible_export
+
+    with _direct_storage(settings) as storage, open(output, "wb") as target:
+        counts = plausible_export.write_zip(storage, site, target, first=first, last=last,
+                                            visit_timeout_minutes=settings.visit_timeout_minutes)
+    click.echo(f"Wrote Plausible's CSV export of site {site.id} ({sum(counts.values())} rows in "
+               f"{len(counts)} files) to {output}.", err=True)
 
 
 def _counted(records: Iterator[dict[str, Any]], bar: Any) -> Iterator[dict[str, Any]]:

@@ -13,7 +13,7 @@ from collector.state import CollectorState
 from collector.user_agent import UserAgentClassifier
 from collector.visits import VisitTracker
 from collector.writer import Writer
-from dashboard.accounts import Accounts
+from dashboard.accounts import Accounts, TrackingTokens
 from dashboard.goals import GoalStore
 from dashboard.login_sessions import LoginSessions
 from dashboard.session import LoginLimiter
@@ -88,9 +88,11 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
         geo=geo,
         visits=VisitTracker(settings.visit_timeout_minutes),
     )
+    accounts = Accounts(db)  # before the sessions: their table refers to the users
+    # A user's API token authorizes trusted hits (cip, old cdt) for the sites the user administers.
+    pipeline.authorize_token = TrackingTokens(accounts).allows
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
     collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline, PrivacyLog(db))
-    accounts = Accounts(db)  # before the sessions: their table refers to the users
     dashboard = DashboardState(
         settings, db, storage, sites, secret, accounts, GoalStore(db), LoginLimiter(), LoginSessions(db)
     )

@@ -11,7 +11,7 @@ from dashboard.web import CSP
 from tests.dashboard.web_client import accounts, add_user, csrf_of, login, track
 from tests.support import CHROME_UA, LiveServer
 
-SAMPLE_PARAMS = {"report": "top_pages", "link_id": "1", "token_id": "1", "user_id": "1", "goal_id": "1"}
+SAMPLE_PARAMS = {"report": "top_pages", "link_id": "1", "token_id": "1", "user_id": "1", "goal_id": "1", "import_id": "1"}
 
 
 def site_routes() -> list[tuple[str, str]]:
