@@ -84,18 +84,30 @@ def token_create(config_file: str | None, email: str, name: str, **flags: Any) -
 @data_options
 @click.option("--days", default=60, show_default=True, help="Days of history to generate.")
 @click.option("--visits", default=6000, show_default=True, help="About how many visits to generate.")
-@click.option("--email", default="demo@example.com", show_default=True, help="Demo admin login.")
-@click.option("--password", default="demo-password", show_default=True, help="Demo admin password.")
-@click.option("--url", default="", help="Send the hits to this running server instead (while `footfall serve` runs).")
-def demo(config_file: str | None, days: int, visits: int, email: str, password: str, url: str, **flags: Any) -> None:
-    """Load realistic demo data into a demo site, through the collector pipeline."""
+@click.option("--email", default="demo@example.com", show_default=True, help="The demo administrator's login.")
+@click.option("--password", default=None, help="The demo administrator's password.  [default: a random one, printed once]")
+@click.option("--force", is_flag=True, help="Add the demo to an instance that has other sites.")
+def demo(config_file: str | None, days: int, visits: int, email: str, password: str | None, force: bool,
+         **flags: Any) -> None:
+    """Load realistic demo data into a demo site, through the collector pipeline.
+
+    While `footfall serve` runs on the data directory, the data goes through the server.
+    """
     from footfall import demo as demo_module
+    from footfall.admin import AdminClient, AdminError
+    from footfall.cli_options import server_url
 
     settings = load_settings(config_file, **flags)
+    options = {"days": days, "visits": visits, "email": email, "password": password or "", "force": force,
+               "url": server_url(settings)}
+    client = AdminClient.discover(settings.data_dir)
     try:
-        result = demo_module.load(settings, days=days, visits=visits, email=email, password=password, url=url,
-                                  progress=lambda text: click.echo(text))
-    except demo_module.DemoError as exc:
+        if client is not None:
+            click.echo(f"Loading the demo through the server at {client.url}")
+            result = client.demo(options, progress=click.echo)
+        else:
+            result = demo_module.load_direct(settings, progress=click.echo, **options)
+    except (demo_module.DemoError, AdminError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(result.summary())
 

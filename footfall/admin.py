@@ -15,7 +15,9 @@ import asyncio
 import contextlib
 import ipaddress
 import json
+import logging
 import os
+import queue
 import secrets
 import time
 import urllib.error
@@ -29,13 +31,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from footfall import deletion, export, retention
+from footfall import demo, deletion, export, retention
 from footfall.settings import Settings
 
 TOKEN_FILE = "admin.token"
 URL_FILE = "admin.url"
 PREFIX = "/admin/api"
 DRAIN_SECONDS = 30.0
+
+logger = logging.getLogger("footfall")
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -188,12 +192,53 @@ async def enforce_retention(request: Request) -> Response:
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
 
 
+async def demo_data(request: Request) -> Response:
+    """Load the demo data inside the server (which owns the data); the answer streams progress as JSON lines."""
+    services = request.app.state.services
+    try:
+        body = await request.json()
+        options = {"days": int(body.get("days", 30)), "visits": int(body.get("visits", 3000)),
+                   "email": str(body.get("email", demo.DEMO_EMAIL)), "password": str(body.get("password", "")),
+                   "force": bool(body.get("force", False)), "url": str(body.get("url", ""))}
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return JSONResponse({"error": "expected a JSON object with days, visits, email, password, force, url"}, 400)
+    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def work() -> None:
+        try:
+            result = demo.load(services, progress=lambda text: lines.put({"progress": text}), **options)
+            lines.put({"result": result.to_json()})
+        except demo.DemoError as exc:
+            lines.put({"error": str(exc)})
+        except Exception as exc:
+            logger.exception("the demo failed")
+            lines.put({"error": f"the demo failed ({type(exc).__name__}); nothing was kept. See the server's log."})
+        finally:
+            lines.put(None)
+
+    async def stream() -> AsyncIterator[bytes]:
+        task = asyncio.ensure_future(asyncio.to_thread(work))
+        while True:
+            try:
+                item = lines.get_nowait()
+            except queue.Empty:
+                await asyncio.sleep(0.05)
+                continue
+            if item is None:
+                break
+            yield (json.dumps(item) + "\n").encode()
+        await task
+
+    return StreamingResponse(stream(), media_type="application/x-ndjson", headers={"Cache-Control": "no-store"})
+
+
 def routes() -> list[Route]:
     return [
         Route(f"{PREFIX}/ping", guarded(ping), methods=["GET"]),
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
+        Route(f"{PREFIX}/demo", guarded(demo_data), methods=["POST"]),
     ]
 
 
@@ -267,3 +312,18 @@ class AdminClient:
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})
         return {int(site_id): count for site_id, count in answer["deleted"].items()}
+
+    def demo(self, options: dict[str, Any], progress: Callable[[str], None]) -> demo.DemoResult:
+        """Run the demo in the server, reporting its progress; raises AdminError with the demo's message."""
+        with self._open(self._request("POST", "/demo", options)) as response:
+            for line in response:
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                if "progress" in item:
+                    progress(item["progress"])
+                elif "error" in item:
+                    raise AdminError(item["error"])
+                elif "result" in item:
+                    return demo.DemoResult.from_json(item["result"])
+        raise AdminError("the server ended the demo without an answer; see its log")

@@ -32,3 +32,20 @@ def load_settings(config_file: str | None, **flags: Any) -> Settings:
         return settings_module.load(config_file=path, overrides=flags)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def server_url(settings: Settings) -> str:
+    """Where users reach this Footfall, for snippets, login links and advice.
+
+    The ``public_url`` setting when there is one; else the URL a running server on this data directory wrote
+    (the host and port it really serves); else the host and port from the settings.
+    """
+    from footfall.admin import URL_FILE, local_url
+
+    if settings.public_url:
+        return settings.public_url.rstrip("/")
+    try:
+        running = (settings.data_dir / URL_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        running = ""
+    return running.rstrip("/") or local_url(settings.host, settings.port)

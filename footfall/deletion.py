@@ -78,9 +78,9 @@ class Forgotten:
     visitor_ids: int
 
 
-def events_table(storage: Storage) -> str:
+def events_table(storage: Storage, table: str = "events") -> str:
     """The table a mutation must name: the local table on every node of a cluster."""
-    return f"events_local ON CLUSTER {storage.cluster}" if storage.cluster else "events"
+    return f"{table}_local ON CLUSTER {storage.cluster}" if storage.cluster else table
 
 
 def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> int:
@@ -121,3 +121,15 @@ def forget(storage: Storage, secret: bytes, visitor: Visitor) -> Forgotten:
     where = "site_id = {site_id:UInt32} AND visitor_id = {visitor_id:UInt64}"
     deleted = delete_events(storage, where, parameters)
     return Forgotten(deleted, 1 if deleted else 0)
+
+
+def delete_site_data(storage: Storage, site_id: int) -> int:
+    """Delete every event and drop count of a site (when the site goes); return how many events there were."""
+    parameters = {"site_id": site_id}
+    deleted = delete_events(storage, "site_id = {site_id:UInt32}", parameters)
+    storage.command(
+        f"ALTER TABLE {events_table(storage, 'dropped_hits')} DELETE WHERE site_id = {{site_id:UInt32}} "
+        "SETTINGS mutations_sync = 1",
+        parameters,
+    )
+    return deleted

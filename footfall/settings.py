@@ -89,6 +89,7 @@ class Settings:
     admin_socket: bool = True
     session_max_age_days: int = 14
     login_attempts_per_minute: int = 10
+    public_url: str = ""  # the URL users reach Footfall at, for snippets and links; "" = the host and port served
 
     # Derived values
     @property
@@ -142,11 +143,19 @@ def _coerce(key: str, raw: Any, default: Any) -> Any:
         if isinstance(default, int):
             if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
                 raise ValueError(f"expected a whole number, got {raw!r}")
-            return int(str(raw).strip()) if not isinstance(raw, int) else raw
+            if isinstance(raw, int):
+                return raw
+            text = str(raw).strip()
+            if not text.lstrip("+-").isdigit():
+                raise ValueError(f"expected a whole number, got {raw!r}")
+            return int(text)
         if isinstance(default, float):
             if isinstance(raw, bool):
                 raise ValueError(f"expected a number, got {raw!r}")
-            return float(raw)
+            try:
+                return float(raw)
+            except ValueError:
+                raise ValueError(f"expected a number, got {raw!r}") from None
         if isinstance(default, tuple):
             if isinstance(raw, str):
                 items = [part.strip() for part in raw.split(",")]

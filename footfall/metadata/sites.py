@@ -32,6 +32,7 @@ class Site:
     retention_days: int = 0
     url_denylist: tuple[str, ...] = ()
     referrer_spam: tuple[str, ...] = ()
+    currency: str = ""  # ISO 4217 code revenue is reported in; "" when the site sends none
     excluded_networks: tuple[IPNetwork, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -90,6 +91,7 @@ def _row_to_site(row: Any) -> Site:
         retention_days=row["retention_days"],
         url_denylist=_split(row["url_denylist"]),
         referrer_spam=_split(row["referrer_spam"]),
+        currency=row["currency"],
         excluded_networks=parse_networks(excluded),
     )
 
@@ -105,6 +107,7 @@ EDITABLE = (
     "retention_days",
     "url_denylist",
     "referrer_spam",
+    "currency",
 )
 
 
@@ -135,6 +138,10 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
         elif key in ("url_denylist", "referrer_spam"):
             items = _split(value) if isinstance(value, str) else tuple(value)
             value = ",".join(item.lower() for item in items)
+        elif key == "currency":
+            value = str(value).strip().upper()
+            if value and not (len(value) == 3 and value.isascii() and value.isalpha()):
+                raise SiteError(f"currency: {value!r} is not a three-letter currency code like EUR or USD")
         elif key in ("honor_dnt", "cookie_mode", "store_truncated_ip"):
             value = 1 if value in (True, 1, "1", "true", "on", "yes") else 0
         elif key == "retention_days":
@@ -153,6 +160,7 @@ class SiteStore:
 
     def __init__(self, db: Database, cache_seconds: float = 2.0) -> None:
         self.db = db
+        db.ensure_column("sites", "currency", "TEXT NOT NULL DEFAULT ''")
         self.cache_seconds = cache_seconds
         self._snapshot: dict[int, Site] = {}
         self._loaded_at = 0.0
