@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from footfall.cli_options import data_options, load_settings
+from footfall.cli_options import data_options, load_settings, server_url
 
 
 def _accounts(settings: Any):
@@ -47,7 +47,7 @@ def user_add(config_file: str | None, email: str, password: str, admin: bool, si
     for site_id in site_ids:
         accounts.grant(created.id, site_id, "viewer")
     role = "administrator" if admin else ("viewer of site " + ", ".join(map(str, site_ids)) if site_ids else "user without sites")
-    click.echo(f"User {created.email} added ({role}). Log in at http://{settings.host}:{settings.port}/login")
+    click.echo(f"User {created.email} added ({role}). Log in at {server_url(settings)}/login")
 
 
 @user.command("list")
@@ -95,8 +95,6 @@ def demo(config_file: str | None, days: int, visits: int, email: str, password: 
     """
     from footfall import demo as demo_module
     from footfall.admin import AdminClient, AdminError
-    from footfall.cli_options import server_url
-
     settings = load_settings(config_file, **flags)
     options = {"days": days, "visits": visits, "email": email, "password": password or "", "force": force,
                "url": server_url(settings)}

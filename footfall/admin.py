@@ -32,7 +32,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from footfall import demo, deletion, export, retention
-from footfall.settings import Settings
+from footfall.settings import Settings, local_url
 
 TOKEN_FILE = "admin.token"
 URL_FILE = "admin.url"
@@ -45,17 +45,6 @@ Handler = Callable[[Request], Awaitable[Response]]
 
 
 # The server side
-def local_url(host: str, port: int) -> str:
-    """The URL a process on this machine uses to reach a server listening on ``host``."""
-    if host in ("", "0.0.0.0", "localhost"):
-        host = "127.0.0.1"
-    elif host == "::":
-        host = "::1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{port}"
-
-
 def write_credentials(data_dir: Path, url: str) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
     token = secrets.token_urlsafe(32)

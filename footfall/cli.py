@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from footfall import settings as settings_module
-from footfall.cli_options import data_options, load_settings
+from footfall.cli_options import data_options, load_settings, server_url
 from footfall.settings import Settings
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -21,7 +21,7 @@ def main() -> None:
 @main.command()
 @data_options
 @click.option("--host", default=None, help="Address to listen on.  [default: 127.0.0.1]")
-@click.option("--port", type=int, default=None, help="Port to listen on.  [default: 8000]")
+@click.option("--port", default=None, help="Port to listen on.  [default: 8000]")
 @click.option("--collector-only", is_flag=True, help="Serve only the tracking endpoints and scripts.")
 @click.option("--dashboard-only", is_flag=True, help="Serve only the dashboard and stats API.")
 @click.option("--geoip-path", default=None, help="A .mmdb file (GeoLite2 / DB-IP); 'bundled' or 'none'.")
@@ -36,9 +36,13 @@ def serve(config_file: str | None, collector_only: bool, dashboard_only: bool, *
     if dashboard_only:
         flags["collector"] = False
     settings = load_settings(config_file, **flags)
-    from footfall.server import run
+    from footfall.server import StartupError, run
 
-    run(settings)
+    try:
+        report = run(settings)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(report, err=True)
 
 
 @main.command()
@@ -65,15 +69,17 @@ def migrate(config_file: str | None, print_sql: bool, **flags: Any) -> None:
 
 def _open_storage(settings: Settings, migrate: bool = True):
     from footfall.services import open_storage
-    from footfall.storage.clickhouse import DataDirLocked
+    from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 
     try:
         return open_storage(settings, migrate=migrate)
     except DataDirLocked as exc:
         raise click.ClickException(
             f"{exc}. Embedded ClickHouse allows one process per data directory: stop `footfall serve` "
-            "first, or use the dashboard while it runs."
+            "first (it applies migrations itself on start)."
         ) from None
+    except StorageUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @main.group()
@@ -86,7 +92,8 @@ def site() -> None:
 @click.option("--domain", "domains", multiple=True, required=True, help="A domain of the site (repeatable).")
 @click.option("--name", default=None, help="Display name.  [default: the first domain]")
 @click.option("--timezone", default="UTC", help="Reports are in this time zone.")
-@click.option("--collector-url", default=None, help="Base URL of the collector for the snippet.  [default: http://HOST:PORT/]")
+@click.option("--collector-url", default=None,
+              help="Base URL of the collector for the snippet.  [default: public_url, else the server's host and port]")
 def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None, timezone: str,
              collector_url: str | None, **flags: Any) -> None:
     """Add a site; print its id, tracking snippet and token_auth."""
@@ -100,7 +107,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
         created = store.add(name or domains[0], list(domains), timezone=timezone)
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
-    base = collector_url or f"http://{settings.host}:{settings.port}/"
+    base = collector_url or server_url(settings) + "/"
     click.echo(f"Site {created.id} added: {created.name} ({', '.join(created.domains)})")
     click.echo(f"token_auth (for server-side trackers, keep it secret): {created.token_auth}\n")
     click.echo("Tracking snippet, before </head> on every page:\n")

@@ -40,12 +40,12 @@ def server_url(settings: Settings) -> str:
     The ``public_url`` setting when there is one; else the URL a running server on this data directory wrote
     (the host and port it really serves); else the host and port from the settings.
     """
-    from footfall.admin import URL_FILE, local_url
+    from footfall.admin import URL_FILE
 
     if settings.public_url:
-        return settings.public_url.rstrip("/")
+        return settings.base_url
     try:
         running = (settings.data_dir / URL_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         running = ""
-    return running.rstrip("/") or local_url(settings.host, settings.port)
+    return running.rstrip("/") or settings.base_url

@@ -424,7 +424,7 @@ def _store(services: Services, site_id: int, token: str, days: int, visits: int,
 def load_direct(settings: Settings, *, url: str, **options) -> DemoResult:
     """The demo on data this process opens itself (no server runs on the data directory)."""
     from footfall import services as services_module
-    from footfall.storage.clickhouse import DataDirLocked
+    from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 
     try:
         services = services_module.build(settings)
@@ -434,6 +434,8 @@ def load_direct(settings: Settings, *, url: str, **options) -> DemoResult:
             "answers on its admin endpoint. Stop that process, or start the server on it (`footfall serve`, with "
             "admin_socket on) and run `footfall demo` again: it then loads the data through the server."
         ) from None
+    except StorageUnavailable as exc:
+        raise DemoError(str(exc)) from None
     try:
         return load(services, url=url, **options)
     finally:

@@ -43,6 +43,17 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
 
 
+def local_url(host: str, port: int) -> str:
+    """The URL a process on this machine uses to reach a server listening on ``host``."""
+    if host in ("", "0.0.0.0", "localhost"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class SettingsError(ValueError):
     """A configuration value is invalid. The message names the key."""
 
@@ -92,6 +103,11 @@ class Settings:
     public_url: str = ""  # the URL users reach Footfall at, for snippets and links; "" = the host and port served
 
     # Derived values
+    @property
+    def base_url(self) -> str:
+        """Where users reach Footfall, without a trailing slash: ``public_url``, else the host and port served."""
+        return self.public_url.rstrip("/") or local_url(self.host, self.port)
+
     @property
     def clickhouse_dsn(self) -> str:
         return self.dsn or f"chdb://{self.data_dir.resolve() / 'clickhouse'}"
@@ -205,6 +221,8 @@ def _validate(settings: Settings) -> None:
     check("collector", settings.collector or settings.dashboard, "collector and dashboard cannot both be off")
     dsn = settings.clickhouse_dsn
     check("dsn", dsn.startswith(("chdb:", "http://", "https://")), "must start with chdb:, http:// or https://")
+    check("public_url", not settings.public_url or settings.public_url.startswith(("http://", "https://")),
+          "must start with http:// or https://")
     check("cluster", not settings.cluster or settings.cluster.replace("_", "").isalnum(), "must be a plain cluster name")
     if settings.geoip_path not in ("", "none", "off", "bundled"):
         check("geoip_path", Path(settings.geoip_path).is_file(), f"no file at {settings.geoip_path}")

@@ -89,7 +89,10 @@ class Storage:
                                      or _held_by_another_process(path)):
                 raise locked from None
             reason = text.splitlines()[0][:300] if text else type(exc).__name__
-            raise StorageUnavailable(f"cannot reach ClickHouse at {redacted(dsn)}: {reason}") from None
+            raise StorageUnavailable(
+                f"cannot reach ClickHouse at {redacted(dsn)}: {reason}. Check that ClickHouse runs and that the "
+                "setting 'dsn' is right."
+            ) from None
         if path is not None:
             Storage._open_here[str(path)] = Storage._open_here.get(str(path), 0) + 1
         self._path = path
