@@ -104,7 +104,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
     settings = load_settings(config_file, **flags)
     store = SiteStore(open_metadata(settings))
     try:
-        created = store.add(name or domains[0], list(domains), timezone=timezone)
+        created = store.add(name or "", list(domains), timezone=timezone)
     except SiteError as exc:
         raise click.ClickException(str(exc)) from None
     base = collector_url or server_url(settings) + "/"

@@ -90,3 +90,11 @@ def test_serve_refuses_both_only_flags(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["serve", "--collector-only", "--dashboard-only", "--data-dir", str(tmp_path)])
     assert result.exit_code != 0
     assert "exclude each other" in result.output
+
+
+def test_site_add_blames_the_domain_for_a_bad_or_empty_one(tmp_path: Path) -> None:
+    for given, message in (("-", "domains: '-' is not a domain name"), ("", "domains: a domain is empty")):
+        result = CliRunner().invoke(main, ["site", "add", "--domain", given, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 1 and f"Error: {message}" in result.output and "name:" not in result.output
+    added = run("site", "add", "--domain", "http://example.org/path", "--data-dir", str(tmp_path))
+    assert "Site 1 added: example.org (example.org)" in added.output

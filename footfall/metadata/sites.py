@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 import time
 import zoneinfo
@@ -50,15 +51,29 @@ class Site:
         return False
 
 
+DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
 def normalize_domain(value: str) -> str:
-    value = value.strip().lower()
+    """``https://www.Example.com:8080/path`` → ``example.com``; anything that is not a host name is refused."""
+    original = value.strip()
+    value = original.lower()
     if "://" in value:
         value = value.split("://", 1)[1]
-    value = value.split("/", 1)[0].split(":", 1)[0].rstrip(".")
+    value = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
     if value.startswith("www."):
         value = value[4:]
-    if not value or (value != "*" and not all(c.isalnum() or c in ".-" for c in value)):
-        raise SiteError(f"domains: {value!r} is not a domain name")
+    if not original:
+        raise SiteError("domains: a domain is empty (expected a host name such as example.com)")
+    if value == "*":
+        return value
+    try:
+        value = value.encode("idna").decode("ascii") if not value.isascii() else value
+    except UnicodeError:
+        raise SiteError(f"domains: {original!r} is not a domain name (expected a host name such as example.com)") from None
+    labels = value.split(".")
+    if not value or len(value) > 253 or not all(DOMAIN_LABEL.match(label) for label in labels):
+        raise SiteError(f"domains: {original!r} is not a domain name (expected a host name such as example.com)")
     return value
 
 
@@ -168,9 +183,8 @@ class SiteStore:
         self._domains_for: dict[int, Site] | None = None
 
     def add(self, name: str, domains: str | list[str], **settings: Any) -> Site:
-        values = _clean({"name": name or "", "domains": domains, **settings})
-        if not values.get("name"):
-            raise SiteError("name: must be 1 to 200 characters")
+        values = _clean({"domains": domains, **settings})
+        values = {"name": _clean({"name": name or values["domains"].split(",")[0]})["name"], **values}
         values["token_auth"] = secrets.token_hex(16)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
