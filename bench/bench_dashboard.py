@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collector.rows import COLUMNS  # noqa: E402
+from footfall.schema import COLUMNS  # noqa: E402
 from dashboard.stats import actions, aggregate, audience, drops, pages, periods, realtime, sources, timeseries  # noqa: E402
 from dashboard.stats.breakdown import Request, breakdowns  # noqa: E402
 from dashboard.stats.query import StatsQuery  # noqa: E402

@@ -160,7 +160,7 @@ def main() -> None:
         scripts[name].write_text(text)
 
     from footfall.metadata.sites import SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
     from footfall.settings import load
 
     settings = load(config_file=None, environ={}, overrides={"data_dir": data_dir, "geoip_path": args.geoip})
@@ -172,7 +172,7 @@ def main() -> None:
     env["FOOTFALL_GEOIP_PATH"] = args.geoip
     footfall_port, baseline_port = free_port(), free_port()
     footfall = subprocess.Popen(
-        [sys.executable, "-m", "footfall.cli", "serve", "--data-dir", str(data_dir), "--port", str(footfall_port),
+        [sys.executable, "-m", "footfall", "serve", "--data-dir", str(data_dir), "--port", str(footfall_port),
          "--log-level", "warning"],
         cwd=work, env=env, stdout=open(work / "footfall.log", "wb"), stderr=subprocess.STDOUT,
     )
@@ -199,7 +199,7 @@ def main() -> None:
         footfall.wait(timeout=120)
 
     # Every acknowledged hit must be in ClickHouse after a graceful stop.
-    from footfall.services import open_storage
+    from footfall.app.services import open_storage
 
     storage = open_storage(settings)
     stored_single = storage.query("SELECT count() FROM events WHERE startsWith(pathname, '/s/')")[0][0]

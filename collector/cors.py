@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from collector.stages.check_site import host_of
+from footfall.urls import host_of
 from footfall.metadata.sites import SiteStore
 
 PREFLIGHT_HEADERS = {

@@ -19,13 +19,9 @@ from collector.request_meta import request_meta
 from collector.responses import CLIENT_ERRORS, spool_full_response, tracking_response
 from collector.rows import Row
 from collector.spool import SpoolFull
-from footfall.services import Services
+from collector.state import CollectorState, services_of
 
 FORM = "application/x-www-form-urlencoded"
-
-
-def services_of(request: Request) -> Services:
-    return request.app.state.services
 
 
 async def read_body(request: Request, limit: int) -> bytes | None:
@@ -42,7 +38,7 @@ async def read_body(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _refuse(services: Services, reason: DropReason, cors: dict[str, str]) -> Response:
+def _refuse(services: CollectorState, reason: DropReason, cors: dict[str, str]) -> Response:
     """Count a request refused before any hit was parsed, and answer it."""
     services.writer.count_drop(0, reason.value)
     return tracking_response(True, reason, cors)
@@ -103,7 +99,7 @@ async def matomo(request: Request) -> Response:
 
 
 async def _bulk(
-    services: Services, bulk: dict, outer: dict[str, str], meta: RequestMeta, now: datetime, cors: dict[str, str]
+    services: CollectorState, bulk: dict, outer: dict[str, str], meta: RequestMeta, now: datetime, cors: dict[str, str]
 ) -> Response:
     requests = bulk["requests"]
     if len(requests) > services.settings.max_bulk_requests:

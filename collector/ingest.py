@@ -7,10 +7,10 @@ from typing import Callable
 from collector.hit import DropReason, Dropped, Hit
 from collector.pipeline import run
 from collector.rows import Row, to_row
-from footfall.services import Services
+from collector.state import CollectorState
 
 
-def process(services: Services, make_hit: Callable[[], Hit], site_hint: int = 0) -> tuple[Row | None, DropReason | None]:
+def process(services: CollectorState, make_hit: Callable[[], Hit], site_hint: int = 0) -> tuple[Row | None, DropReason | None]:
     """Parse and run one hit. Returns (row, None) to keep it or (None, reason) to drop it.
 
     Nothing about a dropped hit is kept or logged; only its reason is counted.

@@ -22,8 +22,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import time
-from collections import deque
 from urllib.parse import parse_qsl
 
 from starlette.requests import Request
@@ -31,47 +29,17 @@ from starlette.responses import JSONResponse, Response
 
 from collector import optout_page
 from collector.cors import preflight
-from collector.endpoints import read_body, services_of
-from collector.stages.check_site import host_of
+from collector.endpoints import read_body
+from collector.rate_limit import FORGETS_PER_WINDOW, WINDOW_SECONDS, SiteRateLimiter  # noqa: F401
+from collector.state import services_of
 from footfall import deletion
-from footfall.admin import drain
 from footfall.metadata.sites import Site
-from footfall.services import Services
+from footfall.urls import host_of
 
 logger = logging.getLogger("footfall.collector")
 
 MAX_BODY_BYTES = 4096
-FORGETS_PER_WINDOW = 10
-WINDOW_SECONDS = 60.0
 DRAIN_SECONDS = 10.0
-LIMITER_KEY = "optout_forget_limiter"
-
-
-class SiteRateLimiter:
-    """At most ``limit`` deletions per site in a sliding window, held only in memory."""
-
-    def __init__(self, limit: int = FORGETS_PER_WINDOW, window_seconds: float = WINDOW_SECONDS) -> None:
-        self.limit = limit
-        self.window = window_seconds
-        self._stamps: dict[int, deque[float]] = {}
-
-    def wait(self, site_id: int, now: float | None = None) -> float:
-        """Take one slot for ``site_id``: 0 when allowed, else the seconds until a slot frees up."""
-        now = time.monotonic() if now is None else now
-        stamps = self._stamps.setdefault(site_id, deque())
-        while stamps and now - stamps[0] >= self.window:
-            stamps.popleft()
-        if len(stamps) >= self.limit:
-            return self.window - (now - stamps[0])
-        stamps.append(now)
-        return 0.0
-
-
-def limiter_of(services: Services) -> SiteRateLimiter:
-    limiter = services.extras.get(LIMITER_KEY)
-    if not isinstance(limiter, SiteRateLimiter):
-        limiter = services.extras[LIMITER_KEY] = SiteRateLimiter()
-    return limiter
 
 
 def site_cors(origin: str, site: Site | None) -> dict[str, str]:
@@ -139,13 +107,13 @@ async def forget(request: Request) -> Response:
             409,
             cors,
         )
-    wait = limiter_of(services).wait(site.id)
+    wait = services.forget_limiter.wait(site.id)
     if wait:
         retry = str(max(1, round(wait)))
         busy = {"error": "too many deletions for this site; try again shortly"}
         return _answer(busy, 429, {**cors, "Retry-After": retry})
     # Hits still in the spool were acknowledged: store them first, so the delete reaches them too.
-    if not await drain(services.writer, DRAIN_SECONDS):
+    if not await services.writer.drain(DRAIN_SECONDS):
         return _answer({"error": "storage is behind; try again shortly"}, 503, {**cors, "Retry-After": "10"})
     visitor = deletion.Visitor(site_id=site.id, tracker_id=tracker_id)
     try:

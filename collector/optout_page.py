@@ -24,7 +24,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from footfall.paths import ROOT
-from footfall.services import Services
+from collector.state import CollectorState, services_of
 
 OPT_OUT_COOKIE = "footfall_optout"
 CSRF_COOKIE = "footfall_optout_csrf"
@@ -150,7 +150,7 @@ def is_https(request: Request, trust_proxy_headers: bool) -> bool:
     return request.url.scheme == "https"
 
 
-def set_cookie(response: Response, request: Request, services: Services, key: str, value: str, max_age: int) -> None:
+def set_cookie(response: Response, request: Request, services: CollectorState, key: str, value: str, max_age: int) -> None:
     """On https the cookie must work inside a cross-site iframe: SameSite=None, Secure, Partitioned.
 
     Written by hand because Python's cookie module knows ``Partitioned`` only from 3.14 on.
@@ -164,11 +164,11 @@ def set_cookie(response: Response, request: Request, services: Services, key: st
     response.headers.append("set-cookie", "; ".join(parts))
 
 
-def _serializer(services: Services) -> URLSafeTimedSerializer:
+def _serializer(services: CollectorState) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(services.secret, salt=CSRF_SALT)
 
 
-def token_matches(services: Services, token: str, nonce: str) -> bool:
+def token_matches(services: CollectorState, token: str, nonce: str) -> bool:
     if not token or not nonce:
         return False
     try:
@@ -189,7 +189,7 @@ def _headers() -> dict[str, str]:
     }
 
 
-def _site_uses_cookies(services: Services, raw_site_id: str) -> bool:
+def _site_uses_cookies(services: CollectorState, raw_site_id: str) -> bool:
     if not SITE_ID.fullmatch(raw_site_id):
         return False
     site = services.sites.cached(int(raw_site_id))
@@ -197,7 +197,7 @@ def _site_uses_cookies(services: Services, raw_site_id: str) -> bool:
 
 
 def _render(
-    request: Request, services: Services, query: dict[str, str], status: int = 200, refused: bool = False
+    request: Request, services: CollectorState, query: dict[str, str], status: int = 200, refused: bool = False
 ) -> Response:
     lang = language(query.get("lang", ""), request.headers.get("accept-language", ""))
     opted_out = request.cookies.get(OPT_OUT_COOKIE, "") not in ("", "0")
@@ -229,7 +229,7 @@ def _render(
 
 
 async def optout(request: Request) -> Response:
-    services: Services = request.app.state.services
+    services = services_of(request)
     if request.method != "POST":
         return _render(request, services, dict(request.query_params))
     form = await request.form(max_files=0, max_fields=20)

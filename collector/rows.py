@@ -1,4 +1,4 @@
-"""The events table's columns, and a hit turned into one row of them.
+"""A hit turned into one row of the events table (its columns are in ``footfall.schema``).
 
 A row is plain JSON-able data (the timestamp as epoch milliseconds) so the
 spool can write it as is; ``for_insert`` turns it into what clickhouse-connect
@@ -11,56 +11,8 @@ from datetime import datetime, timezone
 from typing import Any
 
 from collector.hit import Hit
+from footfall.schema import COLUMNS
 
-COLUMNS: tuple[str, ...] = (
-    "site_id",
-    "timestamp",
-    "visitor_id",
-    "visit_id",
-    "visit_start",
-    "hit_id",
-    "event_type",
-    "user_id_hash",
-    "pageview_id",
-    "hostname",
-    "pathname",
-    "url",
-    "title",
-    "referrer",
-    "referrer_host",
-    "referrer_type",
-    "referrer_name",
-    "utm_source",
-    "utm_medium",
-    "utm_campaign",
-    "utm_term",
-    "utm_content",
-    "event_category",
-    "event_action",
-    "event_name",
-    "event_value",
-    "props",
-    "goal_id",
-    "revenue",
-    "search_keyword",
-    "search_category",
-    "search_count",
-    "link_url",
-    "engagement_ms",
-    "scroll_depth",
-    "country_code",
-    "region",
-    "city",
-    "browser",
-    "browser_version",
-    "os",
-    "os_version",
-    "device_type",
-    "screen_size",
-    "language",
-    "visit_count",
-    "ip_truncated",
-)
 TIMESTAMP_INDEX = COLUMNS.index("timestamp")
 VISIT_START_INDEX = COLUMNS.index("visit_start")
 

@@ -147,6 +147,20 @@ class Writer:
         if self._wake_flush is not None:
             self._wake_flush.set()
 
+    async def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every hit acknowledged so far is in ClickHouse, not only in the spool.
+
+        False when that took longer than ``timeout`` seconds (ClickHouse is behind or down).
+        """
+        self.request_flush()
+        waiting = set(self.spool.sealed())
+        deadline = time.monotonic() + timeout
+        while waiting & set(self.spool.sealed()):
+            if time.monotonic() > deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
     # Storing
     async def _flush_loop(self) -> None:
         assert self._wake_flush is not None

@@ -36,6 +36,7 @@ from dashboard.stats.query import (
     filter_to_json,
     parse_filters,
 )
+from dashboard.state import services_of
 from footfall.metadata.sites import Site, SiteError
 
 MAX_BODY_BYTES = 64 * 1024
@@ -75,7 +76,7 @@ async def query_endpoint(request: Request) -> JSONResponse:
     if not isinstance(data, dict):
         return _error("The body must be a JSON object.")
 
-    services = request.app.state.services
+    services = services_of(request)
     domain = data.get("site_id")
     if not isinstance(domain, str) or not domain.strip():
         return _error("site_id: the site's domain is required.")

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dashboard.stats import actions, aggregate
 from dashboard.stats.breakdown import MAX_LIMIT, Result
 from dashboard.stats.query import Filter, StatsQuery, drop_filters
 from footfall.metadata.db import Database
+
+if TYPE_CHECKING:
+    from dashboard.state import DashboardState
 
 SCHEMA = [
     """
@@ -179,13 +182,9 @@ class GoalStore:
         self.db.execute("DELETE FROM goals WHERE site_id = ? AND goal_id = ?", [site_id, goal_id])
 
 
-def store_of(services: Any) -> GoalStore:
+def store_of(services: DashboardState) -> GoalStore:
     """The goal store shared by a server's requests."""
-    store = services.extras.get("goals")
-    if store is None:
-        store = GoalStore(services.db)
-        services.extras["goals"] = store
-    return store
+    return services.goals
 
 
 # The goals report with names ---------------------------------------------------------------------

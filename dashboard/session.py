@@ -20,6 +20,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import Response
 
+from dashboard.state import services_of
+
 COOKIE = "footfall_session"
 CSRF_FIELD = "csrf_token"
 
@@ -39,11 +41,11 @@ class Session(dict):
 
 
 def _serializer(request: Request) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(request.app.state.services.secret, salt="footfall.session")
+    return URLSafeTimedSerializer(services_of(request).secret, salt="footfall.session")
 
 
 def max_age(request: Request) -> int:
-    return int(request.app.state.services.settings.session_max_age_days) * 86400
+    return int(services_of(request).settings.session_max_age_days) * 86400
 
 
 def load(request: Request) -> Session:

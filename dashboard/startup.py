@@ -5,20 +5,16 @@ from __future__ import annotations
 import logging
 import sys
 
-from footfall.services import Services
+from dashboard.state import DashboardState
 
 logger = logging.getLogger("footfall.dashboard")
 
 FIRST_ADMIN_HINT = "footfall user add --email you@example.com --admin"
 
 
-def on_startup(services: Services) -> None:
+def on_startup(services: DashboardState) -> None:
     """Say how to create the first admin when there is none."""
-    from dashboard.accounts import Accounts
-
-    accounts = Accounts(services.db)
-    services.extras["accounts"] = accounts
-    if accounts.count_users():
+    if services.accounts.count_users():
         return
     data_dir = services.settings.data_dir
     command = FIRST_ADMIN_HINT + ("" if str(data_dir) == "footfall-data" else f" --data-dir {data_dir}")

@@ -13,8 +13,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from dashboard import session
 from dashboard.accounts import Accounts, User
+from dashboard.state import services_of
 from footfall.metadata.sites import Site
-from footfall.services import Services
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -101,26 +101,12 @@ environment.filters.update(
 )
 
 
-def services_of(request: Request) -> Services:
-    return request.app.state.services
-
-
 def accounts_of(request: Request) -> Accounts:
-    services = services_of(request)
-    accounts = services.extras.get("accounts")
-    if accounts is None:
-        accounts = Accounts(services.db)
-        services.extras["accounts"] = accounts
-    return accounts  # type: ignore[return-value]
+    return services_of(request).accounts
 
 
 def limiter_of(request: Request) -> session.LoginLimiter:
-    services = services_of(request)
-    limiter = services.extras.get("login_limiter")
-    if limiter is None:
-        limiter = session.LoginLimiter()
-        services.extras["login_limiter"] = limiter
-    return limiter  # type: ignore[return-value]
+    return services_of(request).login_limiter
 
 
 def current_user(request: Request) -> User | None:

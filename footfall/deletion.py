@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from collector.stages.anonymize import keyed_hash
+from footfall.hashing import keyed_hash
 from footfall.storage.clickhouse import Storage
 
 TRACKER_ID = re.compile(r"[0-9a-fA-F]{16}")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
-from collector.rows import COLUMNS
+from footfall.schema import COLUMNS
 from footfall.storage.clickhouse import Storage
 
 FORMATS = ("csv", "jsonl")

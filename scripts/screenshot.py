@@ -40,7 +40,7 @@ def main() -> None:
         data_dir = Path(tmp) / "data"
         port = free_port()
         env = {**os.environ, "FOOTFALL_GEOIP_PATH": "none", "FOOTFALL_LOG_LEVEL": "warning"}
-        cli = [sys.executable, "-m", "footfall.cli"]
+        cli = [sys.executable, "-m", "footfall"]
         password = secrets.token_urlsafe(12)
         subprocess.run([*cli, "demo", "--data-dir", str(data_dir), "--password", password], check=True, env=env,
                        cwd=tmp, stdout=subprocess.DEVNULL)

@@ -26,7 +26,7 @@ def live_server(data_dir: Path) -> Iterator[LiveServer]:
 @pytest.fixture
 def storage(data_dir: Path) -> Iterator[Storage]:
     """Real embedded ClickHouse in a temp dir, migrated."""
-    from footfall.services import open_storage
+    from footfall.app.services import open_storage
 
     opened = open_storage(make_settings(data_dir))
     try:

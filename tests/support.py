@@ -16,9 +16,9 @@ import httpx
 import uvicorn
 
 from footfall import settings as settings_module
-from footfall.app import create_app
+from footfall.app.asgi import create_app
 from footfall.metadata.sites import Site
-from footfall.services import Services, build
+from footfall.app.services import Services, build
 from footfall.settings import Settings
 
 CHROME_UA = (
@@ -123,7 +123,7 @@ class ServerProcess:
         }
         self.log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "footfall.cli", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
+            [sys.executable, "-m", "footfall", "serve", "--port", str(self.port), "--data-dir", str(self.data_dir)],
             stdout=self.log,
             stderr=subprocess.STDOUT,
             env=env,

@@ -8,7 +8,7 @@ from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from footfall import admin
+from footfall.app import admin
 from footfall.deletion import Visitor
 from tests.support import CHROME_UA, LiveServer, free_port, make_settings
 

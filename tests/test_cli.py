@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from footfall.cli import main
+from footfall.app.cli import main
 from footfall.metadata.sites import SiteStore
-from footfall.services import open_metadata
+from footfall.app.services import open_metadata
 from tests.support import make_settings
 
 

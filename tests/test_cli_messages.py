@@ -16,7 +16,7 @@ from tests.support import CHROME_UA, ServerProcess, free_port
 
 
 def footfall(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "footfall.cli", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "footfall", *args], capture_output=True, text=True,
                           timeout=timeout, env={**os.environ, "FOOTFALL_GEOIP_PATH": "none", **(env or {})})
 
 
@@ -67,7 +67,7 @@ def test_stopping_says_how_many_hits_were_flushed(tmp_path: Path) -> None:
     for stop in (signal.SIGTERM, signal.SIGINT):
         data_dir = tmp_path / stop.name
         server = ServerProcess(data_dir).start()
-        subprocess.run([sys.executable, "-m", "footfall.cli", "site", "add", "--data-dir", str(data_dir),
+        subprocess.run([sys.executable, "-m", "footfall", "site", "add", "--data-dir", str(data_dir),
                         "--domain", "example.org"], check=True, capture_output=True)
         for number in range(3):
             answer = httpx.get(f"{server.url}/matomo.php", params={"idsite": 1, "rec": 1, "send_image": 0,

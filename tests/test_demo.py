@@ -13,8 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from footfall import demo
-from footfall.services import build
+from footfall.app import demo
+from footfall.app.services import build
 from tests.dashboard.web_client import csrf_of, kpi
 from tests.support import ServerProcess, make_settings
 
@@ -22,7 +22,7 @@ NOW = datetime(2026, 11, 30, 15, 0, tzinfo=timezone.utc)
 
 
 def run_demo(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "footfall.cli", "demo", "--data-dir", str(data_dir), *args],
+    return subprocess.run([sys.executable, "-m", "footfall", "demo", "--data-dir", str(data_dir), *args],
                           capture_output=True, text=True, timeout=180)
 
 
@@ -126,7 +126,7 @@ def test_demo_goes_through_the_running_server_and_prints_a_login_every_time(tmp_
         assert "with the password my own secret" in chosen.stdout
         login(server, "demo@example.com", "my own secret").close()
         # An instance with a site of its own gets the demo only when told to.
-        subprocess.run([sys.executable, "-m", "footfall.cli", "site", "add", "--data-dir", str(data_dir),
+        subprocess.run([sys.executable, "-m", "footfall", "site", "add", "--data-dir", str(data_dir),
                         "--domain", "example.org"], check=True, capture_output=True)
         refused = run_demo(data_dir, "--visits", "50", "--days", "2")
         assert refused.returncode == 1 and "--force" in refused.stderr and "example.org" in refused.stderr

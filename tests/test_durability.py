@@ -10,7 +10,7 @@ import httpx
 
 from collector.spool import SUFFIX, Spool
 from footfall.metadata.sites import Site, SiteStore
-from footfall.services import open_metadata, open_storage
+from footfall.app.services import open_metadata, open_storage
 from tests.support import CHROME_UA, LiveServer, ServerProcess, free_port, make_settings
 
 SLOW_FLUSH = {"FOOTFALL_FLUSH_INTERVAL_SECONDS": "3600"}

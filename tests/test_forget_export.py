@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 import sys
 from datetime import date, datetime, timedelta, timezone
@@ -15,7 +16,7 @@ import pytest
 
 from footfall import deletion, export
 from footfall.metadata.sites import SiteStore
-from footfall.services import open_metadata
+from footfall.app.services import open_metadata
 from footfall.storage.clickhouse import Storage
 from tests.support import CHROME_UA, FIREFOX_UA, IPHONE_UA, LiveServer, ServerProcess, make_settings
 
@@ -32,9 +33,9 @@ def event(site_id: int, visitor_id: int, hit_id: int, title: str = "", when: dat
 
 
 def footfall(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {"FOOTFALL_GEOIP_PATH": "none", "PATH": "/usr/bin:/bin"}
+    env = {"FOOTFALL_GEOIP_PATH": "none", "PATH": "/usr/bin:/bin", "PYTHONPATH": os.environ.get("PYTHONPATH", "")}
     return subprocess.run(
-        [sys.executable, "-m", "footfall.cli", *args, "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "footfall", *args, "--data-dir", str(data_dir)],
         capture_output=True, text=True, env=env, timeout=120, cwd=data_dir.parent,
     )
 

@@ -15,8 +15,8 @@ from starlette.testclient import TestClient
 
 from collector import parse_matomo, parse_plausible
 from collector.hit import Dropped, Hit, RequestMeta
-from footfall.app import create_app
-from footfall.services import Services, build
+from footfall.app.asgi import create_app
+from footfall.app.services import Services, build
 from tests.support import CHROME_UA, make_settings
 
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from footfall.cli import main
+from footfall.app.cli import main
 from footfall.paths import SQL_DIR
 from footfall.storage import migrations
 from footfall.storage.clickhouse import Storage

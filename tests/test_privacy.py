@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from footfall.metadata.sites import SiteStore
-from footfall.services import open_metadata, open_storage
+from footfall.app.services import open_metadata, open_storage
 from tests.support import ServerProcess, make_settings
 
 IP_CIP = "198.51.100.213"
@@ -80,7 +80,7 @@ def leaks(data: bytes, needles: dict[str, set[bytes]]) -> list[str]:
 
 def add_site_with_cli(data_dir: Path) -> tuple[int, str]:
     result = subprocess.run(
-        [sys.executable, "-m", "footfall.cli", "site", "add", "--domain", "example.com", "--data-dir", str(data_dir)],
+        [sys.executable, "-m", "footfall", "site", "add", "--domain", "example.com", "--data-dir", str(data_dir)],
         capture_output=True, text=True, timeout=60, check=True,
     )
     site_id = int(re.search(r"Site (\d+) added", result.stdout).group(1))

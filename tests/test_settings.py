@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from footfall import settings as settings_module
-from footfall.cli import load_settings, main
+from footfall.app.cli import load_settings, main
 from footfall.settings import Settings, SettingsError, load
 
 
@@ -139,7 +139,7 @@ def test_load_settings_uses_the_config_environment_variable(tmp_path: Path, monk
 
 def test_serve_with_a_bad_port_exits_naming_port(tmp_path: Path) -> None:
     env = {**os.environ, "FOOTFALL_PORT": "abc", "FOOTFALL_DATA_DIR": str(tmp_path / "data")}
-    result = subprocess.run([sys.executable, "-m", "footfall.cli", "serve"], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "footfall", "serve"], capture_output=True, text=True,
                             env=env, cwd=tmp_path, timeout=60)
     assert result.returncode != 0
     assert "port" in result.stderr
@@ -149,7 +149,7 @@ def test_serve_with_a_bad_port_exits_naming_port(tmp_path: Path) -> None:
 
 def test_serve_with_a_bad_file_value_exits_naming_the_key(tmp_path: Path) -> None:
     write(tmp_path / "footfall.toml", "ipv4_mask_bytes = 9\n")
-    result = subprocess.run([sys.executable, "-m", "footfall.cli", "serve", "--data-dir", str(tmp_path / "d")],
+    result = subprocess.run([sys.executable, "-m", "footfall", "serve", "--data-dir", str(tmp_path / "d")],
                             capture_output=True, text=True, cwd=tmp_path, timeout=60,
                             env={k: v for k, v in os.environ.items() if not k.startswith("FOOTFALL_")})
     assert result.returncode != 0

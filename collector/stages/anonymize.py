@@ -6,12 +6,12 @@ or token: nothing downstream (the spool, ClickHouse, logs) can see them.
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import random
 
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
+from footfall.hashing import keyed_hash
 
 
 # Row ids need to be unique, not secret: a Mersenne Twister seeded from the OS is
@@ -32,16 +32,6 @@ def truncate_ip(ip: str, ipv4_mask_bytes: int = 2, ipv6_prefix: int = 48) -> str
     else:
         prefix = ipv6_prefix
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False).network_address)
-
-
-def keyed_hash(key: bytes, *parts: object) -> int:
-    """A 64-bit keyed BLAKE2b hash of the parts."""
-    digest = hashlib.blake2b(key=key[:64], digest_size=8)
-    for part in parts:
-        data = str(part).encode("utf-8", "surrogatepass")
-        digest.update(len(data).to_bytes(4, "little"))
-        digest.update(data)
-    return int.from_bytes(digest.digest(), "little")
 
 
 def visitor_id(hit: Hit, context: PipelineContext) -> int:

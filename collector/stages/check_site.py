@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
-
-
-def host_of(url: str) -> str:
-    try:
-        return (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return ""
+from footfall.urls import host_of
 
 
 def check_site(hit: Hit, context: PipelineContext) -> DropReason | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
 from collector.referrers import SPAM_DOMAINS
-from collector.stages.check_site import host_of
+from footfall.urls import host_of
 
 
 def _listed(host: str, domains: frozenset[str] | tuple[str, ...]) -> bool:

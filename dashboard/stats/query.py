@@ -34,7 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any, Union
 
 from collector.referrers import SEARCH_ENGINE_LABELS, SEARCH_ENGINES, SOCIAL_NETWORKS
-from collector.rows import COLUMNS
+from footfall.schema import COLUMNS
 
 OPERATORS = ("is", "is_not", "contains", "contains_not", "matches", "matches_not")
 MAX_FILTER_VALUES = 100

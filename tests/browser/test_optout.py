@@ -209,7 +209,7 @@ def cookie_tracked_page(
 def test_widget_deletes_the_data_tied_to_the_tracker_cookie(
     live_server: LiveServer, site_pages: SitePages, context: Any
 ) -> None:
-    from collector.stages.anonymize import keyed_hash
+    from footfall.hashing import keyed_hash
     from tests.support import CHROME_UA
 
     site = live_server.add_site("localhost", cookie_mode=True)

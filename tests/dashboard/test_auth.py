@@ -141,18 +141,18 @@ def test_cli_adds_users_and_prints_a_token(tmp_path) -> None:
     data_dir = tmp_path / "data"
     env_args = ["--data-dir", str(data_dir)]
     added = subprocess.run(
-        [sys.executable, "-m", "footfall.cli", "user", "add", "--email", "boss@example.com", "--admin", *env_args],
+        [sys.executable, "-m", "footfall", "user", "add", "--email", "boss@example.com", "--admin", *env_args],
         input="s3cret-pass\ns3cret-pass\n", capture_output=True, text=True, timeout=60,
     )
     assert added.returncode == 0, added.stderr
     assert "boss@example.com added (administrator)" in added.stdout
     short = subprocess.run(
-        [sys.executable, "-m", "footfall.cli", "user", "add", "--email", "b@example.com", "--password", "short",
+        [sys.executable, "-m", "footfall", "user", "add", "--email", "b@example.com", "--password", "short",
          *env_args], capture_output=True, text=True, timeout=60,
     )
     assert short.returncode != 0 and "password: at least 8 characters" in short.stderr
     made = subprocess.run(
-        [sys.executable, "-m", "footfall.cli", "token", "create", "--email", "boss@example.com", *env_args],
+        [sys.executable, "-m", "footfall", "token", "create", "--email", "boss@example.com", *env_args],
         capture_output=True, text=True, timeout=60,
     )
     assert made.returncode == 0, made.stderr
@@ -181,7 +181,7 @@ def test_serve_on_an_empty_database_says_how_to_create_the_admin(tmp_path) -> No
     assert "footfall user add --email you@example.com --admin --data-dir" in logs
     assert "no dashboard users yet" in logs  # the log line, besides the console message
     viewer = subprocess.run(
-        [sys.executable, "-m", "footfall.cli", "user", "add", "--email", "v@example.com", "--password", "longenough",
+        [sys.executable, "-m", "footfall", "user", "add", "--email", "v@example.com", "--password", "longenough",
          "--site", "7", "--data-dir", str(tmp_path / "data")], capture_output=True, text=True, timeout=60,
     )
     assert viewer.returncode != 0 and "no site 7" in viewer.stderr

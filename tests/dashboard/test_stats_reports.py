@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from collector.rows import COLUMNS
+from footfall.schema import COLUMNS
 from dashboard.stats import actions, aggregate, audience, drops, pages, periods, realtime, sources, timeseries
 from dashboard.stats.breakdown import Request, breakdown, breakdowns
 from dashboard.stats.query import Filter, Or, StatsQuery

@@ -40,7 +40,7 @@ def server_url(settings: Settings) -> str:
     The ``public_url`` setting when there is one; else the URL a running server on this data directory wrote
     (the host and port it really serves); else the host and port from the settings.
     """
-    from footfall.admin import URL_FILE
+    from footfall.app.admin import URL_FILE
 
     if settings.public_url:
         return settings.base_url

@@ -11,8 +11,8 @@ from types import FrameType
 import uvicorn
 
 from footfall import logs
-from footfall import services as services_module
-from footfall.app import create_app
+from footfall.app import services as services_module
+from footfall.app.asgi import create_app
 from footfall.settings import Settings
 from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 

@@ -19,7 +19,6 @@ import logging
 import os
 import queue
 import secrets
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -31,7 +30,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from footfall import demo, deletion, export, retention
+from footfall import deletion, export, retention
+from footfall.app import demo
 from footfall.settings import Settings, local_url
 
 TOKEN_FILE = "admin.token"
@@ -115,18 +115,6 @@ def guarded(handler: Handler) -> Handler:
     return check
 
 
-async def drain(writer: Any, timeout: float = DRAIN_SECONDS) -> bool:
-    """Wait until every hit acknowledged so far is in ClickHouse, not only in the spool."""
-    writer.request_flush()
-    waiting = set(writer.spool.sealed())
-    deadline = time.monotonic() + timeout
-    while waiting & set(writer.spool.sealed()):
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.05)
-    return True
-
-
 async def ping(request: Request) -> Response:
     return JSONResponse({"status": "ok", "pid": os.getpid()})
 
@@ -141,7 +129,7 @@ async def forget(request: Request) -> Response:
         return JSONResponse({"error": str(exc)}, 400)
     if services.sites.get(visitor.site_id) is None:
         return JSONResponse({"error": f"site {visitor.site_id} does not exist"}, 404)
-    if not await drain(services.writer):
+    if not await services.writer.drain(DRAIN_SECONDS):
         return JSONResponse({"error": "storage is behind; try again shortly"}, 503, {"Retry-After": "10"})
     done = await asyncio.to_thread(deletion.forget, services.storage, services.secret.encode(), visitor)
     return JSONResponse({"deleted": done.deleted, "visitor_ids": done.visitor_ids})
@@ -163,7 +151,7 @@ async def export_events(request: Request) -> Response:
         )
     except export.ExportError as exc:
         return JSONResponse({"error": str(exc)}, 400)
-    await drain(services.writer)
+    await services.writer.drain(DRAIN_SECONDS)
     total = await asyncio.to_thread(export.count, services.storage, site_id, span)
     # JSON lines here; the CLI writes the format the user asked for.
     body = export.jsonl_lines(export.rows(services.storage, site_id, span))
@@ -174,7 +162,7 @@ async def export_events(request: Request) -> Response:
 
 async def enforce_retention(request: Request) -> Response:
     services = request.app.state.services
-    await drain(services.writer)
+    await services.writer.drain(DRAIN_SECONDS)
     deleted = await asyncio.to_thread(
         retention.enforce, services.storage, services.sites.list(), services.settings.retention_days
     )

@@ -14,8 +14,8 @@ from typing import Any, Iterator
 import click
 
 from footfall import deletion, export
-from footfall.admin import AdminClient, AdminError
-from footfall.cli_options import data_options, load_settings
+from footfall.app.admin import AdminClient, AdminError
+from footfall.app.cli_options import data_options, load_settings
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage
 
@@ -29,7 +29,7 @@ def _settings(config_file: str | None, flags: dict[str, Any]) -> Settings:
 @contextlib.contextmanager
 def _direct_storage(settings: Settings) -> Iterator[Storage]:
     """Storage opened by this process; hits a crashed server left in the spool are stored first."""
-    from footfall.services import open_storage
+    from footfall.app.services import open_storage
     from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 
     try:
@@ -65,7 +65,7 @@ def _store_spool(settings: Settings, storage: Storage) -> None:
 
 def _site(settings: Settings, site_id: int):
     from footfall.metadata.sites import SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     db = open_metadata(settings)
     try:
@@ -79,7 +79,7 @@ def _site(settings: Settings, site_id: int):
 
 def _secret(settings: Settings) -> bytes:
     from footfall.metadata.secrets_store import server_secret
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     db = open_metadata(settings)
     try:
@@ -179,7 +179,7 @@ def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
     """Show each site's retention period; with --apply, delete older events now."""
     from footfall import retention as retention_module
     from footfall.metadata.sites import SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     settings = _settings(config_file, flags)
     db = open_metadata(settings)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from footfall import settings as settings_module
-from footfall.cli_options import data_options, load_settings, server_url
+from footfall.app.cli_options import data_options, load_settings, server_url
 from footfall.settings import Settings
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -36,7 +36,7 @@ def serve(config_file: str | None, collector_only: bool, dashboard_only: bool, *
     if dashboard_only:
         flags["collector"] = False
     settings = load_settings(config_file, **flags)
-    from footfall.server import StartupError, run
+    from footfall.app.server import StartupError, run
 
     try:
         report = run(settings)
@@ -68,7 +68,7 @@ def migrate(config_file: str | None, print_sql: bool, **flags: Any) -> None:
 
 
 def _open_storage(settings: Settings, migrate: bool = True):
-    from footfall.services import open_storage
+    from footfall.app.services import open_storage
     from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 
     try:
@@ -98,7 +98,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
              collector_url: str | None, **flags: Any) -> None:
     """Add a site; print its id, tracking snippet and token_auth."""
     from footfall.metadata.sites import SiteError, SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
     from footfall.snippets import opt_out_snippet, tracking_snippet
 
     settings = load_settings(config_file, **flags)
@@ -122,7 +122,7 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
 def site_list(config_file: str | None, as_json: bool, **flags: Any) -> None:
     """List sites."""
     from footfall.metadata.sites import SiteStore
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     settings = load_settings(config_file, **flags)
     sites = SiteStore(open_metadata(settings)).list()
@@ -142,15 +142,13 @@ def register(command: click.Command) -> None:
 
 
 def _load_plugins() -> None:
-    from footfall.ops_commands import COMMANDS as ops_commands  # forget, export, retention
+    from footfall.app.ops_commands import COMMANDS as ops_commands  # forget, export, retention
 
     for command in ops_commands:
         register(command)
-    try:
-        from dashboard import commands
-    except ImportError:
-        return
-    for command in getattr(commands, "COMMANDS", []):
+    from footfall.app.dashboard_commands import COMMANDS as dashboard_commands  # user, token, demo
+
+    for command in dashboard_commands:
         register(command)
 
 

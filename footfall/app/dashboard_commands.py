@@ -6,12 +6,12 @@ from typing import Any
 
 import click
 
-from footfall.cli_options import data_options, load_settings, server_url
+from footfall.app.cli_options import data_options, load_settings, server_url
 
 
 def _accounts(settings: Any):
     from dashboard.accounts import Accounts
-    from footfall.services import open_metadata
+    from footfall.app.services import open_metadata
 
     return Accounts(open_metadata(settings))
 
@@ -93,8 +93,8 @@ def demo(config_file: str | None, days: int, visits: int, email: str, password: 
 
     While `footfall serve` runs on the data directory, the data goes through the server.
     """
-    from footfall import demo as demo_module
-    from footfall.admin import AdminClient, AdminError
+    from footfall.app import demo as demo_module
+    from footfall.app.admin import AdminClient, AdminError
     settings = load_settings(config_file, **flags)
     options = {"days": days, "visits": visits, "email": email, "password": password or "", "force": force,
                "url": server_url(settings)}

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from collector.context import PipelineContext
 from collector.geoip import GeoLookup, open_lookup
 from collector.metrics import CollectorMetrics
-from collector.rows import COLUMNS
+from footfall.schema import COLUMNS
 from collector.spool import Spool
+from collector.state import CollectorState
 from collector.user_agent import UserAgentClassifier
 from collector.visits import VisitTracker
 from collector.writer import Writer
+from dashboard.accounts import Accounts
+from dashboard.goals import GoalStore
+from dashboard.session import LoginLimiter
+from dashboard.state import DashboardState
 from footfall.metadata.db import Database
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
@@ -35,8 +40,9 @@ class Services:
     metrics: CollectorMetrics
     writer: Writer
     pipeline: PipelineContext
+    collector: CollectorState
+    dashboard: DashboardState
     geo: GeoLookup | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     def close(self) -> None:
         if self.geo is not None:
@@ -78,7 +84,9 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
         visits=VisitTracker(settings.visit_timeout_minutes),
     )
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
-    return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, geo)
+    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline)
+    dashboard = DashboardState(settings, db, storage, sites, secret, Accounts(db), GoalStore(db), LoginLimiter())
+    return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, collector, dashboard, geo)
 
 
 RECENT_VISITS = """

@@ -7,7 +7,7 @@ visitors come back: a pool of returning visitors with their own device,
 location and favourite source.  Traffic follows a weekly and a daily rhythm
 with noise, and a newsletter goes out every other Tuesday.
 
-:func:`load` works on a :class:`~footfall.services.Services`: the CLI's own
+:func:`load` works on a :class:`~footfall.app.services.Services`: the CLI's own
 (when it can open the data) or the running server's (through the admin
 endpoint).  It creates nothing it cannot fill: the site and goals are removed
 again when storing fails, and the login is created last.  It never makes an
@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from footfall.settings import Settings
 
 if TYPE_CHECKING:
-    from footfall.services import Services
+    from footfall.app.services import Services
 
 DEMO_DOMAIN = "shop.footfall.example"
 DEMO_NAME = "Demo shop"
@@ -331,8 +331,6 @@ def load(
     ``url`` is where users reach this Footfall (for the login it prints).  Without ``force`` the demo refuses an
     instance that has sites of its own.  An account that exists keeps its password unless ``password`` is given.
     """
-    from dashboard.accounts import Accounts
-    from dashboard.goals import store_of
     from footfall.deletion import delete_site_data
 
     if days < 1 or visits < 1:
@@ -349,7 +347,7 @@ def load(
             f"this Footfall has other sites ({names}). The demo adds a demo shop and an administrator account, so it "
             "belongs on a fresh data directory (--data-dir /tmp/footfall-demo). Pass --force to add it here anyway."
         )
-    accounts = Accounts(services.db)
+    accounts = services.dashboard.accounts
     site = services.sites.by_domain(DEMO_DOMAIN)
     created_site = site is None
     result = DemoResult(0, 0, 0, 0, 0, email.strip(), "", False, url.rstrip("/"))
@@ -362,7 +360,7 @@ def load(
             progress(f"replacing the data of the demo site {site.id}")
             delete_site_data(services.storage, site.id)
             result.notes.append(f"The demo site {site.id} existed: its data was replaced.")
-        goals = store_of(services)
+        goals = services.dashboard.goals
         for goal_id, name, match_type, match_value in GOALS:
             if goals.get(site.id, goal_id) is None:
                 goals.add(site.id, name, match_type, match_value, goal_id=goal_id)
@@ -391,7 +389,8 @@ def _store(services: Services, site_id: int, token: str, days: int, visits: int,
     from collector import parse_matomo
     from collector.hit import RequestMeta
     from collector.ingest import process
-    from collector.rows import COLUMNS, for_insert
+    from collector.rows import for_insert
+    from footfall.schema import COLUMNS
 
     meta = RequestMeta(ip="127.0.0.1", user_agent="footfall-demo")
     visitor_ids: set[int] = set()
@@ -400,7 +399,7 @@ def _store(services: Services, site_id: int, token: str, days: int, visits: int,
     for params in generate(site_id, token, days=days, visits=visits, now=now):
         if params.get("pv_id", "").endswith("00") and "action_name" in params:
             result.visits += 1
-        row, _reason = process(services, lambda params=params: parse_matomo.parse(params, meta, now))
+        row, _reason = process(services.collector, lambda params=params: parse_matomo.parse(params, meta, now))
         if row is None:
             continue
         prepared = for_insert(row)
@@ -423,7 +422,7 @@ def _store(services: Services, site_id: int, token: str, days: int, visits: int,
 
 def load_direct(settings: Settings, *, url: str, **options) -> DemoResult:
     """The demo on data this process opens itself (no server runs on the data directory)."""
-    from footfall import services as services_module
+    from footfall.app import services as services_module
     from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 
     try:

@@ -13,8 +13,9 @@ from starlette.routing import BaseRoute
 
 from collector.fast_path import TrackingFastPath
 from collector.routes import routes as collector_routes
-from footfall import admin, retention
-from footfall import services as services_module
+from footfall import retention
+from footfall.app import admin
+from footfall.app import services as services_module
 from footfall.settings import Settings
 
 logger = logging.getLogger("footfall")
@@ -41,11 +42,13 @@ def create_app(settings: Settings, services: services_module.Services | None = N
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         built = services if services is not None else services_module.build(settings)
         app.state.services = built
+        app.state.collector = built.collector
+        app.state.dashboard = built.dashboard
         await built.writer.start()
         if settings.dashboard:
             from dashboard.startup import on_startup
 
-            on_startup(built)
+            on_startup(built.dashboard)
         try:
             async with admin.credentials(app, settings), retention.running(
                 built.storage, built.sites.list, settings.retention_days

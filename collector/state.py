@@ -1,0 +1,32 @@
+"""What the collector's endpoints work with, handed to them by the app that assembles Footfall."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from collector.context import PipelineContext
+from collector.metrics import CollectorMetrics
+from collector.rate_limit import SiteRateLimiter
+from collector.writer import Writer
+from footfall.metadata.sites import SiteStore
+from footfall.settings import Settings
+from footfall.storage.clickhouse import Storage
+
+
+@dataclass
+class CollectorState:
+    settings: Settings
+    sites: SiteStore
+    storage: Storage
+    secret: str
+    metrics: CollectorMetrics
+    writer: Writer
+    pipeline: PipelineContext
+    forget_limiter: SiteRateLimiter = field(default_factory=SiteRateLimiter)
+
+
+def services_of(request: Request) -> CollectorState:
+    """The collector's state, set on ``app.state.collector`` when the app starts."""
+    return request.app.state.collector

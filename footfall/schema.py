@@ -1,0 +1,57 @@
+"""The events table's columns, in the order rows are written, read and exported.
+
+One list for every module that writes or reads events (the collector's rows, the
+export, the dashboard's query builder); ``sql/`` creates the table with them.
+"""
+
+from __future__ import annotations
+
+COLUMNS: tuple[str, ...] = (
+    "site_id",
+    "timestamp",
+    "visitor_id",
+    "visit_id",
+    "visit_start",
+    "hit_id",
+    "event_type",
+    "user_id_hash",
+    "pageview_id",
+    "hostname",
+    "pathname",
+    "url",
+    "title",
+    "referrer",
+    "referrer_host",
+    "referrer_type",
+    "referrer_name",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "event_category",
+    "event_action",
+    "event_name",
+    "event_value",
+    "props",
+    "goal_id",
+    "revenue",
+    "search_keyword",
+    "search_category",
+    "search_count",
+    "link_url",
+    "engagement_ms",
+    "scroll_depth",
+    "country_code",
+    "region",
+    "city",
+    "browser",
+    "browser_version",
+    "os",
+    "os_version",
+    "device_type",
+    "screen_size",
+    "language",
+    "visit_count",
+    "ip_truncated",
+)
