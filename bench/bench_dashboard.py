@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from footfall.schema import COLUMNS  # noqa: E402
-from dashboard.stats import actions, aggregate, audience, drops, pages, periods, realtime, sources, timeseries  # noqa: E402
+from dashboard.stats import actions, aggregate, audience, drops, metrics, pages, periods, realtime, sources, timeseries  # noqa: E402,E501
 from dashboard.stats.breakdown import Request, breakdowns  # noqa: E402
 from dashboard.stats.query import StatsQuery  # noqa: E402
 from footfall.storage import migrations  # noqa: E402
@@ -162,7 +162,7 @@ def shared_dashboard(storage: Storage, period: periods.Period, previous: periods
     query = StatsQuery.for_period(1, period)
     before = StatsQuery.for_period(1, previous)
     visit_reports = [
-        Request((f"time:{period.interval}",), tuple(timeseries.DEFAULT_METRICS), limit=None),
+        Request((f"time:{period.interval}",), metrics.KPI_METRICS, limit=None),
         Request(("visit:entry_page",), tuple(pages.ENTRY_METRICS), limit=10),
         Request(("visit:exit_page",), ("visitors", "visits"), limit=10),
         *(Request((sources.REPORTS[name],), tuple(sources.SOURCE_METRICS), limit=10) for name in SOURCE_REPORTS),

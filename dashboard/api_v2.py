@@ -24,18 +24,9 @@ from dashboard.stats import periods
 from dashboard.stats.breakdown import MAX_LIMIT, breakdown
 from dashboard.stats.periods import PeriodError
 from dashboard import goals
-from dashboard.stats.query import (
-    And,
-    Filter,
-    FilterExpr,
-    Not,
-    Or,
-    QueryError,
-    StatsQuery,
-    dimension,
-    filter_to_json,
-    parse_filters,
-)
+from dashboard.stats.dimensions import dimension
+from dashboard.stats.filters import And, Filter, filter_to_json, FilterExpr, Not, Or, parse_filters
+from dashboard.stats.query import QueryError, StatsQuery
 from dashboard.state import services_of
 from footfall.metadata.sites import Site, SiteError
 

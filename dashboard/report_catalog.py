@@ -28,12 +28,16 @@ def _pages(func: Callable[..., Result]) -> Runner:
     return lambda storage, query, limit, offset: func(storage, query, limit=limit, offset=offset)
 
 
-def _sources(report: str) -> Runner:
-    return lambda storage, query, limit, offset: sources.sources(storage, query, report, limit=limit, offset=offset)
+def _sources(report: str, title: str, column: str) -> Report:
+    """A sources report; its dimension is the one ``sources.REPORTS`` names."""
+    return Report(report, title, column, sources.REPORTS[report],
+                  lambda storage, query, limit, offset: sources.sources(storage, query, report, limit=limit, offset=offset))
 
 
-def _audience(report: str) -> Runner:
-    return lambda storage, query, limit, offset: audience.audience(storage, query, report, limit=limit, offset=offset)
+def _audience(report: str, title: str, column: str) -> Report:
+    """An audience report; its dimension is the one ``audience.REPORTS`` names."""
+    return Report(report, title, column, audience.REPORTS[report],
+                  lambda storage, query, limit, offset: audience.audience(storage, query, report, limit=limit, offset=offset))
 
 
 REPORTS: dict[str, Report] = {
@@ -43,24 +47,24 @@ REPORTS: dict[str, Report] = {
         Report("entry_pages", "Entry pages", "Entry page", "visit:entry_page", _pages(pages.entry_pages)),
         Report("exit_pages", "Exit pages", "Exit page", "visit:exit_page", _pages(pages.exit_pages)),
         Report("page_titles", "Page titles", "Title", "event:title", _pages(pages.page_titles)),
-        Report("sources", "Sources", "Source", "visit:source", _sources("sources")),
-        Report("channels", "Channels", "Channel", "visit:channel", _sources("channels")),
-        Report("referrers", "Referrers", "Referrer", "visit:referrer", _sources("referrers")),
-        Report("search_engines", "Search engines", "Search engine", "visit:search_engine", _sources("search_engines")),
-        Report("social_networks", "Social networks", "Network", "visit:social_network", _sources("social_networks")),
-        Report("utm_sources", "UTM sources", "utm_source", "visit:utm_source", _sources("utm_sources")),
-        Report("utm_mediums", "UTM mediums", "utm_medium", "visit:utm_medium", _sources("utm_mediums")),
-        Report("utm_campaigns", "UTM campaigns", "utm_campaign", "visit:utm_campaign", _sources("utm_campaigns")),
-        Report("utm_terms", "UTM terms", "utm_term", "visit:utm_term", _sources("utm_terms")),
-        Report("utm_contents", "UTM contents", "utm_content", "visit:utm_content", _sources("utm_contents")),
-        Report("countries", "Countries", "Country", "visit:country", _audience("countries")),
-        Report("regions", "Regions", "Region", "visit:region", _audience("regions")),
-        Report("cities", "Cities", "City", "visit:city", _audience("cities")),
-        Report("browsers", "Browsers", "Browser", "visit:browser", _audience("browsers")),
-        Report("operating_systems", "Operating systems", "OS", "visit:os", _audience("operating_systems")),
-        Report("devices", "Devices", "Device", "visit:device", _audience("devices")),
-        Report("screen_sizes", "Screen sizes", "Screen", "visit:screen", _audience("screen_sizes")),
-        Report("languages", "Languages", "Language", "visit:language", _audience("languages")),
+        _sources("sources", "Sources", "Source"),
+        _sources("channels", "Channels", "Channel"),
+        _sources("referrers", "Referrers", "Referrer"),
+        _sources("search_engines", "Search engines", "Search engine"),
+        _sources("social_networks", "Social networks", "Network"),
+        _sources("utm_sources", "UTM sources", "utm_source"),
+        _sources("utm_mediums", "UTM mediums", "utm_medium"),
+        _sources("utm_campaigns", "UTM campaigns", "utm_campaign"),
+        _sources("utm_terms", "UTM terms", "utm_term"),
+        _sources("utm_contents", "UTM contents", "utm_content"),
+        _audience("countries", "Countries", "Country"),
+        _audience("regions", "Regions", "Region"),
+        _audience("cities", "Cities", "City"),
+        _audience("browsers", "Browsers", "Browser"),
+        _audience("operating_systems", "Operating systems", "OS"),
+        _audience("devices", "Devices", "Device"),
+        _audience("screen_sizes", "Screen sizes", "Screen"),
+        _audience("languages", "Languages", "Language"),
         Report("custom_events", "Custom events", "Event", "event:name", _pages(actions.custom_events)),
         Report("event_categories", "Event categories", "Category", "event:category", _pages(actions.event_categories)),
         Report("event_actions", "Event actions", "Action", "event:action", _pages(actions.event_actions)),

@@ -32,7 +32,9 @@ from dashboard.report_catalog import (
 )
 from dashboard.stats import aggregate, drops, periods, realtime, timeseries
 from dashboard.stats.actions import property_keys
-from dashboard.stats.query import Filter, QueryError, StatsQuery, parse_filter
+from dashboard.stats.metrics import KPI_METRICS
+from dashboard.stats.filters import Filter, parse_filter
+from dashboard.stats.query import QueryError, StatsQuery
 from dashboard.web import (
     HttpError,
     accounts_of,
@@ -60,7 +62,7 @@ PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
 CARD_ROWS = 9
 REPORT_PAGE_ROWS = 100
 CSV_MAX_ROWS = 10000
-CHART_METRICS = ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")
+CHART_METRICS = KPI_METRICS
 LOWER_IS_BETTER = {"bounce_rate"}
 
 

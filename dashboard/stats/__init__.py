@@ -7,7 +7,8 @@ only render it.  ``storage`` is a :class:`footfall.storage.clickhouse.Storage`.
 Building a query::
 
     from dashboard.stats import periods
-    from dashboard.stats.query import StatsQuery, parse_filters
+    from dashboard.stats.filters import parse_filters
+    from dashboard.stats.query import StatsQuery
 
     period = periods.resolve("30d", site.timezone)            # or "custom", start=..., end=...
     query = StatsQuery.for_period(site.id, period, parse_filters([["is", "visit:country", ["DE"]]]),
@@ -19,11 +20,14 @@ Modules:
 - ``periods``: ``resolve(period, tz, *, today=None, start=None, end=None, earliest=None, interval=None) -> Period``
   (``Period.start_utc/end_utc/label/interval/start_date/end_date``), ``previous(period)``, ``time_labels(period)``.
   Period names: day/today, yesterday, 7d, 30d, month, last_month, 12mo, year, all, custom.
-- ``query``: ``Filter(dimension, operator, values)``, ``And``, ``Or``, ``Not``; ``parse_filters(json)`` /
-  ``filter_to_json``; ``StatsQuery``; the dimension registry ``DIMENSIONS`` (+ ``event:props:KEY``, ``time``);
-  ``sessionized_hits`` (the hits of the visits that start in the range), ``hits_relation`` (hits with
-  their visit's attributes, for filters that mix visit and event dimensions) and ``render_filter`` (the one where-clause builder).
+- ``query``: ``StatsQuery`` (site, range, filters), ``Params`` (bound values), ``QueryError``.
+- ``filters``: ``Filter(dimension, operator, values)``, ``And``, ``Or``, ``Not``; ``parse_filters(json)`` /
+  ``filter_to_json``; ``filter_dimensions``, ``drop_filters``.
   Operators: is, is_not, contains, contains_not (case-insensitive substring), matches, matches_not (regex).
+- ``dimensions``: the registry ``DIMENSIONS`` (+ ``event:props:KEY``, ``time``) and ``dimension(name)``.
+- ``sql``: ``sessionized_hits`` (the hits of the visits that start in the range), ``hits_relation`` (hits with
+  their visit's attributes, for filters that mix visit and event dimensions) and ``render_filter`` (the one
+  where-clause builder).
 - ``breakdown.breakdown(storage, query, dimensions, metrics, *, order_by=None, limit=10000, offset=0) -> Result``:
   the engine; ``Result.rows`` are ``{"dimensions": [...], "value": <first dim>, "<metric>": n, ...}``.
 - ``aggregate.aggregate(storage, query, metrics=None) -> dict``; ``aggregate.compare(storage, query, previous, metrics=None)``
@@ -46,11 +50,12 @@ Modules:
 Metrics (``metrics.METRICS``): visitors, visits, pageviews, views_per_visit, bounce_rate (integer %),
 visit_duration (integer seconds), events, percentage (share of all visitors), conversion_rate, total_revenue.
 
-Semantics, in short (details in ``query``): visits are assigned at ingest (``visit_id``/``visit_start`` on
+Semantics, in short (details in ``sql``): visits are assigned at ingest (``visit_id``/``visit_start`` on
 every hit; a gap longer than the visit timeout starts a new one) and belong, with all their hits, to the
 period in which they start; each report groups hits by ``visit_id`` once; a visit filter keeps
 whole visits; an event filter keeps the visits with a matching hit for visit metrics, and only the
 matching hits for pageviews/events/revenue.  All values are bound as server-side parameters.
 """
 
-from dashboard.stats.query import And, Filter, Not, Or, QueryError, StatsQuery  # noqa: F401
+from dashboard.stats.filters import And, Filter, Not, Or  # noqa: F401
+from dashboard.stats.query import QueryError, StatsQuery  # noqa: F401

@@ -5,17 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.stats.breakdown import Result, breakdown
-from dashboard.stats.query import (
-    COUNTED,
-    PROPS_PREFIX,
-    Params,
-    StatsQuery,
-    dimension,
-    filter_dimensions,
-    hits_relation,
-    match_sql,
-    sessionized_hits,
-)
+from dashboard.stats.dimensions import COUNTED, dimension, PROPS_PREFIX
+from dashboard.stats.filters import filter_dimensions
+from dashboard.stats.query import Params, StatsQuery
+from dashboard.stats.sql import hits_relation, match_sql, sessionized_hits
 
 EVENT_METRICS = ["visitors", "events"]
 GOAL_METRICS = ["visitors", "events", "conversion_rate", "total_revenue"]
@@ -56,7 +49,7 @@ def event_properties(
     storage: Any, query: StatsQuery, key: str, *, event_name: str | None = None, limit: int = 10, offset: int = 0
 ) -> Result:
     """Values of one custom-event property (``(none)`` where an event lacks it)."""
-    from dashboard.stats.query import Filter
+    from dashboard.stats.filters import Filter
 
     query = query.adding(Filter("event:name", "is", (event_name,))) if event_name else query.adding(_not_builtin())
     return breakdown(storage, query, [PROPS_PREFIX + key], EVENT_METRICS, limit=limit, offset=offset)
@@ -81,7 +74,7 @@ def downloads(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int =
 
 
 def _not_builtin():
-    from dashboard.stats.query import Filter
+    from dashboard.stats.filters import Filter
 
     # Pageviews and the built-in names of goals, searches and links are not custom events.
     return Filter(

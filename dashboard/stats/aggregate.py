@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.stats.breakdown import breakdown
+from dashboard.stats.metrics import KPI_METRICS
 from dashboard.stats.query import StatsQuery
-
-KPI_METRICS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"]
 
 
 def aggregate(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:

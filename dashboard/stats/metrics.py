@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from dashboard.stats.query import IS_GOAL, QueryError
+from dashboard.stats.dimensions import IS_GOAL
+from dashboard.stats.query import QueryError
 
 METRICS = (
     "visitors",
@@ -24,6 +25,9 @@ METRICS = (
     "conversion_rate",
     "total_revenue",
 )
+
+# The top-line numbers (KPIs) of a period, in the order the dashboard shows them and the chart offers them.
+KPI_METRICS = ("visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration")
 
 # Per (group, visit): what the visit contributes.  ``is_match`` is the hit's filter result.
 VISIT_LEVEL = {

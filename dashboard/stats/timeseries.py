@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.stats.breakdown import breakdown
+from dashboard.stats.metrics import KPI_METRICS
 from dashboard.stats.periods import Period, time_labels
 from dashboard.stats.query import QueryError, StatsQuery
-
-DEFAULT_METRICS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration"]
 
 
 def timeseries(
@@ -22,7 +21,7 @@ def timeseries(
 
     A visit counts in the bucket in which it started (site time zone).
     """
-    metrics = list(metrics or DEFAULT_METRICS)
+    metrics = list(metrics or KPI_METRICS)
     interval = interval or query.interval
     if interval not in ("hour", "day", "week", "month"):
         raise QueryError("interval: must be hour, day, week or month")

@@ -1,0 +1,138 @@
+"""The SQL every report is built on: the hits of a query's visits, and filters as where-clauses.
+
+Visits are assigned by the collector at ingest: every hit carries its
+``visit_id`` (a new visit starts when the visitor's previous hit is more than
+the visit timeout older) and ``visit_start`` (the visit's first hit).  A visit
+belongs to the period in which it starts, with all its hits, also those after
+the period's end, so every hit counts in exactly one period.
+:func:`sessionized_hits` reads the hits of the visits that start in
+``[start, end)``; reports group them by ``visit_id`` once per query (a visit
+made only of ``ping``/``engagement`` hits is no visit).  A visit's source,
+UTM, country and device are its first counted hit's; its entry and exit pages
+its first and last pageview; its duration is last hit minus first hit, pings
+included; a bounce is one pageview and no interaction event.
+
+Filters (Plausible semantics):
+- a *visit* dimension (``visit:*``) is constant over a visit, so it keeps or
+  drops whole visits;
+- an *event* dimension (``event:*``) is matched by hits.  Visit metrics
+  (visitors, visits, bounce rate, duration) count the visits that contain at
+  least one matching hit; event metrics (pageviews, events, revenue) count
+  only the matching hits.
+- ``and``/``or``/``not`` combine both kinds, evaluated per hit.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+from footfall.schema import COLUMNS
+from dashboard.stats.dimensions import ALWAYS_VISIT_COLUMNS, COUNTED, VISIT_COLUMNS, dimension
+from dashboard.stats.filters import And, FilterExpr, Not, Or, filter_dimensions
+from dashboard.stats.query import Params, StatsQuery
+
+def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
+    """SQL for one filter, over the hits relation (a hit-level boolean)."""
+    if isinstance(expr, And):
+        return "(" + " AND ".join(render_filter(child, params, tz) for child in expr.filters) + ")"
+    if isinstance(expr, Or):
+        return "(" + " OR ".join(render_filter(child, params, tz) for child in expr.filters) + ")"
+    if isinstance(expr, Not):
+        return f"(NOT {render_filter(expr.filter, params, tz)})"
+    dim = dimension(expr.dimension, for_filter=True)
+    column = dim.expression(params, tz)
+    op, values = expr.operator, list(expr.values)
+    if op in ("is", "is_not"):
+        test = f"{column} IN {params.bind(values, 'Array(String)')}"
+    elif op in ("contains", "contains_not"):
+        test = f"multiSearchAnyCaseInsensitiveUTF8({column}, {params.bind(values, 'Array(String)')})"
+    else:
+        test = "(" + " OR ".join(f"match({column}, {params.bind(v)})" for v in values) + ")"
+    if op.endswith("_not"):
+        test = f"NOT {test}"
+    if dim.scope == "event" and dim.only:
+        return f"(({dim.condition(params, tz)}) AND {test})"
+    return f"({test})"
+
+
+_WORD = re.compile(r"[a-z_]+")
+
+
+def _needed_columns(fragments: list[str]) -> list[str]:
+    words = set(_WORD.findall(" ".join(fragments)))
+    base = {"site_id", "timestamp", "visitor_id", "visit_id", "visit_start", "event_type"}
+    return [column for column in COLUMNS if column in base or column in words]
+
+
+def visit_columns_for(fragments: list[str]) -> dict[str, str]:
+    """The visit attributes (name -> aggregate over the visit's hits) that ``fragments`` mention, plus the basics."""
+    words = set(_WORD.findall(" ".join(fragments)))
+    return {name: sql for name, sql in VISIT_COLUMNS.items() if name in ALWAYS_VISIT_COLUMNS or name in words}
+
+
+def hits_relation(query: StatsQuery, params: Params, fragments: list[str]) -> str:
+    """Hits of visits that start in the query's range, each with its visit's attributes.
+
+    ``fragments`` is the SQL the caller will run over the relation; only the
+    columns and visit attributes it mentions are read and computed.  The
+    attributes come from one ``GROUP BY visit_id``, joined back to the hits.
+    """
+    visit_columns = visit_columns_for(fragments)
+    per_visit = ",\n            ".join(f"{sql} AS {name}" for name, sql in visit_columns.items())
+    hits = sessionized_hits(query, params, fragments)
+    visits = sessionized_hits(query, params, list(visit_columns.values()))
+    return f"""(
+    SELECT * FROM {hits} AS hits
+    INNER JOIN (
+        SELECT visit_id,
+            {per_visit}
+        FROM {visits}
+        GROUP BY visit_id
+        HAVING visit_hits > 0
+    ) AS visits USING visit_id
+)"""
+
+
+def match_sql(query: StatsQuery, params: Params) -> str:
+    """One boolean per hit: does it match all the query's filters."""
+    if not query.filters:
+        return "1"
+    return " AND ".join(render_filter(f, params, query.timezone) for f in query.filters)
+
+
+def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) -> str:
+    """Every hit of the visits that start in ``[start, end)``; ``visit_id`` names a visit.
+
+    Visits are assigned by the collector at ingest, so this is a plain range
+    read: ``visit_start`` selects the visits (its minmax index skips other
+    days) and ``timestamp >= start - timeout`` lets the primary key skip the
+    days before (a late hit may join a visit up to the timeout before its start).
+    Only the columns ``fragments`` mention are read; ``counted`` says whether
+    a hit is more than a ping.
+    """
+    columns = _needed_columns(fragments)
+    timeout = timedelta(minutes=query.visit_timeout_minutes)
+    site = params.bind(query.site_id, "UInt32")
+    low = params.bind(query.start - timeout, "DateTime64(3, 'UTC')")
+    start = params.bind(query.start, "DateTime64(3, 'UTC')")
+    end = params.bind(query.end, "DateTime64(3, 'UTC')")
+    return f"""(
+    SELECT {', '.join(columns)}, {COUNTED} AS counted
+    FROM events
+    WHERE site_id = {site} AND visit_start >= {start} AND visit_start < {end} AND timestamp >= {low}
+)"""
+
+
+def split_filters(query: StatsQuery) -> tuple[list[FilterExpr], list[FilterExpr]] | None:
+    """Top-level filters split into (visit-only, event-only); None when one mixes both kinds."""
+    visit_filters, event_filters = [], []
+    for expr in query.filters:
+        scopes = {dimension(name, for_filter=True).scope for name in filter_dimensions(expr)}
+        if scopes == {"visit"}:
+            visit_filters.append(expr)
+        elif scopes == {"event"}:
+            event_filters.append(expr)
+        else:
+            return None
+    return visit_filters, event_filters
