@@ -84,6 +84,7 @@ class Hit:
     opt_out_cookie: bool = False
     trusted: bool = False
     overrides: dict[str, str] = field(default_factory=dict)
+    refused_host: str = ""  # the page's host when check_site refuses it (domain-not-allowed)
     # What happened
     event_type: str = PAGEVIEW
     pageview_id: str = ""

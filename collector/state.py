@@ -10,6 +10,7 @@ from collector.context import PipelineContext
 from collector.metrics import CollectorMetrics
 from collector.rate_limit import SiteRateLimiter
 from collector.writer import Writer
+from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.sites import SiteStore
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage
@@ -25,6 +26,7 @@ class CollectorState:
     writer: Writer
     pipeline: PipelineContext
     forget_limiter: SiteRateLimiter = field(default_factory=SiteRateLimiter)
+    hosts_seen: HostsSeen | None = None
 
 
 def services_of(request: Request) -> CollectorState:

@@ -215,6 +215,10 @@ class Writer:
         self.spool.remove(path)
         return True
 
+    def flush_drops(self) -> None:
+        """Store the drop counts gathered so far now (the flusher does it every interval)."""
+        self._flush_drops()
+
     def _flush_drops(self) -> None:
         if not self._drops:
             return

@@ -19,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import countries, csv_export, goals, svg_chart
+from dashboard import countries, csv_export, goals, onboarding, svg_chart
+from dashboard.onboarding_views import hosts_of
+from dashboard.sites_views import collector_url
+from footfall import snippets
 from dashboard.report_catalog import (
     CARDS,
     METRIC_LABELS,
@@ -38,6 +41,7 @@ from dashboard.stats.query import QueryError, StatsQuery
 from dashboard.web import (
     HttpError,
     accounts_of,
+    current_user,
     format_duration,
     format_number,
     format_percent,
@@ -356,6 +360,11 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         }
     dropped = drops.dropped_hits(storage, view.site.id, view.period.start_utc, view.period.end_utc)
     live = realtime.current_visitors(storage, view.site.id)
+    first_hit = None
+    if not view.shared and not onboarding.has_events(storage, view.site.id):
+        first_hit = {"snippet": snippets.tracking_snippet(collector_url(request), view.site.id),
+                     "status_url": f"/sites/{view.site.id}/first-hit.json"}
+    advice = onboarding.explain(view.site, dropped, [] if view.shared else hosts_of(request, view.site))
     return {
         "kpis": kpis,
         "chart": chart,
@@ -363,6 +372,10 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         "cards": cards,
         "props_card": props_card,
         "drops_summary": drops.summary(dropped),
+        "advice": advice,
+        "first_hit": first_hit,
+        "request_added": added if (added := request.query_params.get("added", "")) in view.site.domains else "",
+        "can_manage": not view.shared and accounts_of(request).can_manage(current_user(request), view.site.id),
         "live_visitors": live,
         "elapsed_ms": round((time.perf_counter() - started) * 1000),
         "timeseries_csv": view.url("/export/timeseries.csv", drop=("metric",)),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dashboard import api_v2, auth, goals_views, reports_views, sites_views, users_views
+from dashboard import api_v2, auth, goals_views, onboarding_views, reports_views, sites_views, users_views
 from dashboard.web import STATIC
 
 GET_POST = ["GET", "POST"]
@@ -35,6 +35,7 @@ def routes() -> list[BaseRoute]:
         Route("/sites/{site_id:int}/viewers", users_views.grant_viewer, methods=["POST"]),
         Route("/sites/{site_id:int}/viewers/{user_id:int}/revoke", users_views.revoke_viewer, methods=["POST"]),
         *goals_views.routes(),
+        *onboarding_views.routes(),
         *reports_views.routes(),
         *api_v2.api_routes(),
         Mount("/assets", StaticFiles(directory=str(STATIC)), name="assets"),

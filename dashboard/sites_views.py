@@ -119,6 +119,8 @@ def _settings_page(request: Request, site: Site, values: dict[str, Any], errors:
     extra.setdefault("goal_values", goals.empty_values())
     extra.setdefault("goal_errors", {})
     extra.setdefault("goal_edit", None)
+    extra.setdefault("site_check", _site_check(request, site))
+    extra.setdefault("added", request.query_params.get("added", ""))
     return render(
         request,
         "site_form.html",
@@ -138,6 +140,19 @@ def _settings_page(request: Request, site: Site, values: dict[str, Any], errors:
         goal_match_types=goals.MATCH_TYPES,
         **extra,
     )
+
+
+def _site_check(request: Request, site: Site) -> dict[str, Any]:
+    """Whether the site has data, and why its hits were refused lately (the same words as the dashboard)."""
+    from dashboard import onboarding
+    from dashboard.onboarding_views import hosts_of
+    from dashboard.stats import drops
+
+    storage = services_of(request).storage
+    hosts = hosts_of(request, site)
+    start, end = onboarding.recent_window()
+    return {"has_events": onboarding.has_events(storage, site.id), "days": onboarding.CHECK_DAYS,
+            "advice": onboarding.explain(site, drops.dropped_hits(storage, site.id, start, end), hosts)}
 
 
 @page

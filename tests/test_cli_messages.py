@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -106,3 +107,37 @@ def test_the_cli_points_at_the_port_the_server_runs_on_or_the_public_url(tmp_pat
     assert 'src="http://127.0.0.1:8123/footfall.js"' in stopped.stdout  # no server: the configured port
     assert_sentence(footfall("site", "list", "--data-dir", str(data_dir), env={"FOOTFALL_PUBLIC_URL": "stats.example.org"}),
                     "invalid setting 'public_url': must start with http:// or https://")
+
+
+def test_site_check_explains_refused_hits_and_site_domains_adds_the_host(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    server = ServerProcess(data_dir).start()
+    try:
+        footfall("site", "add", "--data-dir", str(data_dir), "--domain", "example.org")
+        fresh = footfall("site", "check", "1", "--data-dir", str(data_dir))
+        assert fresh.returncode == 0, fresh.stderr
+        assert "No hits recorded yet: put the tracking snippet on your pages" in fresh.stdout
+        for agent in (CHROME_UA, "Mozilla/5.0 (X11; Linux x86_64) HeadlessChrome/124.0.0.0 Safari/537.36"):
+            answer = httpx.get(f"{server.url}/matomo.php", headers={"User-Agent": agent},
+                               params={"idsite": 1, "rec": 1, "send_image": 0, "url": "https://staging.example.net/"})
+            assert answer.headers["x-footfall-dropped"] == "domain-not-allowed"
+        httpx.get(f"{server.url}/matomo.php", headers={"User-Agent": "Mozilla/5.0 HeadlessChrome/124.0"},
+                  params={"idsite": 1, "rec": 1, "send_image": 0, "url": "https://example.org/"})
+        checked = footfall("site", "check", "1", "--data-dir", str(data_dir))
+        assert checked.returncode == 0, checked.stderr
+        assert "- 2 hits came from pages on a host that is not one of this site's domains (example.org)." in checked.stdout
+        assert "Hosts seen: staging.example.net" in checked.stdout
+        assert "footfall site domains 1 --add staging.example.net" in checked.stdout
+        assert "- 1 hit came from bots, crawlers or headless browsers" in checked.stdout
+        added = footfall("site", "domains", "1", "--add", "staging.example.net", "--data-dir", str(data_dir))
+        assert "Site 1 (example.org) domains: example.org, staging.example.net" in added.stdout
+        deadline = time.monotonic() + 10  # the server's site cache refreshes every few seconds
+        while True:
+            answer = httpx.get(f"{server.url}/matomo.php", headers={"User-Agent": CHROME_UA},
+                               params={"idsite": 1, "rec": 1, "send_image": 0, "url": "https://staging.example.net/"})
+            if "x-footfall-dropped" not in answer.headers or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert "x-footfall-dropped" not in answer.headers
+    finally:
+        server.terminate()

@@ -34,3 +34,44 @@
     setInterval(refresh, 10000);
   }
 })();
+// A site without data: check for its first pageview, and say why hits were refused while waiting.
+(function () {
+  "use strict";
+  var card = document.querySelector("[data-first-hit-url]");
+  if (!card) return;
+  var url = card.getAttribute("data-first-hit-url");
+  var status = card.querySelector("[data-first-hit-status]");
+  var adviceBox = card.querySelector("[data-first-hit-advice]");
+  var timer = null;
+  var show = function (advice) {
+    while (adviceBox.firstChild) adviceBox.removeChild(adviceBox.firstChild);
+    advice.forEach(function (item) {
+      var p = document.createElement("p");
+      p.className = "advice-live";
+      p.textContent = item.what + (item.hosts.length ? " Hosts seen: " + item.hosts.join(", ") + "." : "") +
+        (item.fix ? " " + item.fix : "");
+      adviceBox.appendChild(p);
+    });
+  };
+  var check = function () {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (data) {
+        if (!data) return;
+        if (data.has_events) {
+          clearInterval(timer);
+          status.textContent = "The first pageview arrived. ";
+          var link = document.createElement("a");
+          link.href = window.location.pathname + window.location.search;
+          link.textContent = "Show the dashboard";
+          status.appendChild(link);
+          status.className = "first-hit arrived";
+          show([]);
+        } else {
+          show(data.advice || []);
+        }
+      })
+      .catch(function () {});
+  };
+  timer = setInterval(check, 3000);
+})();

@@ -169,6 +169,25 @@ async def enforce_retention(request: Request) -> Response:
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
 
 
+async def site_check(request: Request) -> Response:
+    """Whether a site has data and why its hits were refused lately (``footfall site check``)."""
+    from dashboard import onboarding
+    from footfall.metadata.hosts_seen import HostsSeen
+
+    services = request.app.state.services
+    try:
+        site_id = int(request.query_params.get("site_id", "0"))
+    except ValueError:
+        return JSONResponse({"error": "site_id must be a whole number"}, 400)
+    site = services.sites.get(site_id)
+    if site is None:
+        return JSONResponse({"error": f"site {site_id} does not exist"}, 404)
+    await services.writer.drain(DRAIN_SECONDS)
+    await asyncio.to_thread(services.writer.flush_drops)
+    hosts = HostsSeen(services.db).list(site_id)
+    return JSONResponse(await asyncio.to_thread(onboarding.check, services.storage, site, hosts))
+
+
 async def demo_data(request: Request) -> Response:
     """Load the demo data inside the server (which owns the data); the answer streams progress as JSON lines."""
     services = request.app.state.services
@@ -216,6 +235,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
         Route(f"{PREFIX}/demo", guarded(demo_data), methods=["POST"]),
+        Route(f"{PREFIX}/site-check", guarded(site_check), methods=["GET"]),
     ]
 
 
@@ -289,6 +309,10 @@ class AdminClient:
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})
         return {int(site_id): count for site_id, count in answer["deleted"].items()}
+
+    def site_check(self, site_id: int) -> dict[str, Any]:
+        with self._open(self._request("GET", "/site-check", params={"site_id": site_id})) as response:
+            return json.loads(response.read())
 
     def demo(self, options: dict[str, Any], progress: Callable[[str], None]) -> demo.DemoResult:
         """Run the demo in the server, reporting its progress; raises AdminError with the demo's message."""

@@ -136,6 +136,68 @@ def site_list(config_file: str | None, as_json: bool, **flags: Any) -> None:
         click.echo(f"{s.id:>4}  {s.name:<30} {', '.join(s.domains):<40} {s.timezone}")
 
 
+@site.command("check")
+@data_options
+@click.argument("site_id", type=int)
+def site_check(config_file: str | None, site_id: int, **flags: Any) -> None:
+    """Say whether a site records hits, and why its hits were refused lately, with the fix."""
+    from dashboard import onboarding
+    from footfall.app.admin import AdminClient, AdminError
+    from footfall.app.ops_commands import _direct_storage, _site
+    from footfall.app.services import open_metadata
+    from footfall.metadata.hosts_seen import HostsSeen
+
+    settings = load_settings(config_file, **flags)
+    found = _site(settings, site_id)
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            state = client.site_check(site_id)
+        except AdminError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        db = open_metadata(settings)
+        try:
+            hosts = HostsSeen(db).list(site_id)
+        finally:
+            db.close()
+        with _direct_storage(settings) as storage:
+            state = onboarding.check(storage, found, hosts)
+    click.echo(onboarding.text(found, state))
+
+
+@site.command("domains")
+@data_options
+@click.argument("site_id", type=int)
+@click.option("--add", "added", multiple=True, help="Add this domain (repeatable).")
+@click.option("--remove", "removed", multiple=True, help="Remove this domain (repeatable).")
+def site_domains(config_file: str | None, site_id: int, added: tuple[str, ...], removed: tuple[str, ...],
+                 **flags: Any) -> None:
+    """Show, add or remove a site's domains (metadata only: works while `footfall serve` runs)."""
+    from footfall.app.services import open_metadata
+    from footfall.metadata.hosts_seen import HostsSeen
+    from footfall.metadata.sites import SiteError, SiteStore, normalize_domain
+
+    settings = load_settings(config_file, **flags)
+    db = open_metadata(settings)
+    try:
+        store = SiteStore(db)
+        found = store.get(site_id)
+        if found is None:
+            raise click.ClickException(f"site {site_id} does not exist (see `footfall site list`)")
+        try:
+            gone = {normalize_domain(domain) for domain in removed}
+            domains = [d for d in found.domains if d not in gone] + [normalize_domain(d) for d in added]
+            updated = store.update(site_id, domains=domains) if added or removed else found
+        except SiteError as exc:
+            raise click.ClickException(str(exc)) from None
+        for domain in added:
+            HostsSeen(db).forget(site_id, normalize_domain(domain))
+    finally:
+        db.close()
+    click.echo(f"Site {site_id} ({updated.name}) domains: {', '.join(updated.domains)}")
+
+
 def register(command: click.Command) -> None:
     """Let other packages (the dashboard) add their commands."""
     main.add_command(command)

@@ -19,6 +19,7 @@ from dashboard.goals import GoalStore
 from dashboard.session import LoginLimiter
 from dashboard.state import DashboardState
 from footfall.metadata.db import Database
+from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
 from footfall.metadata.sites import SiteStore
@@ -84,7 +85,7 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
         visits=VisitTracker(settings.visit_timeout_minutes),
     )
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
-    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline)
+    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline, hosts_seen=HostsSeen(db))
     dashboard = DashboardState(settings, db, storage, sites, secret, Accounts(db), GoalStore(db), LoginLimiter())
     return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, collector, dashboard, geo)
 
