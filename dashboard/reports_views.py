@@ -54,7 +54,7 @@ from dashboard.web import (
 from footfall.metadata.sites import Site
 
 PERIOD_CHOICES = [
-    ("today", "Today"),
+    ("today", "Today"),  # "day" is accepted too, as in the stats API
     ("yesterday", "Yesterday"),
     ("7d", "7 days"),
     ("30d", "30 days"),
@@ -62,7 +62,8 @@ PERIOD_CHOICES = [
     ("last_month", "Last month"),
     ("12mo", "12 months"),
 ]
-PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
+PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom", "day"}
+COUNT_METRICS = {"visitors", "visits", "pageviews"}
 CARD_ROWS = 9
 REPORT_PAGE_ROWS = 100
 CSV_MAX_ROWS = 10000
@@ -147,6 +148,7 @@ def parse_view_filters(raw_values: list[str]) -> tuple[list[tuple[str, str, str]
 
 def resolve_period(site: Site, params: Any) -> tuple[periods.Period, list[str]]:
     name = params.get("period", "30d")
+    name = "today" if name == "day" else name  # the stats API's name for it
     errors: list[str] = []
     if name not in PERIOD_NAMES:
         errors.append(f"Unknown period {name!r}; showing the last 30 days.")
@@ -327,6 +329,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         format_value=lambda value: format_metric(chart_metric, value) if chart_metric != "visit_duration"
         else format_duration(value),
         short_label=_short_time_label(view.period.interval),
+        integer=chart_metric in COUNT_METRICS,
     )
     cards = []
     for card_id, title, tabs in CARDS:
@@ -463,9 +466,10 @@ async def realtime_page(request: Request) -> Response:
     data = await run_in_threadpool(realtime.realtime, services_of(request).storage, view.site.id)
     series = data["series"]
     chart = svg_chart.render(
-        [f"-{point['minutes_ago']} min" for point in series],
+        [f"{point['minutes_ago']} min ago" if point["minutes_ago"] else "now" for point in series],
         svg_chart.Series("pageviews", [point["pageviews"] for point in series]),
         title="Pageviews per minute in the last 30 minutes",
+        integer=True,
     )
     return render(request, "realtime.html", **_common(view), data=data, chart=chart)
 

@@ -34,6 +34,12 @@ def nice_max(value: float) -> float:
     return float(10 ** (exponent + 1))  # pragma: no cover
 
 
+def integer_top(value: float) -> float:
+    """An upper bound for counts whose four grid steps are whole numbers (no 2.5 visitors)."""
+    step = max(1, math.ceil(nice_max(value / 4))) if value > 0 else 1
+    return float(step * 4)
+
+
 def _fmt(value: float) -> str:
     if abs(value) >= 1000:
         text = f"{value / 1000:.1f}".rstrip("0").rstrip(".")
@@ -49,12 +55,14 @@ def render(
     title: str,
     format_value: Callable[[float], str] = _fmt,
     short_label: Callable[[str], str] = lambda text: text,
+    integer: bool = False,
 ) -> Markup:
+    """``integer``: the values are counts, so the y axis has whole-number ticks."""
     count = len(labels)
     values = [v for v in current.values if v is not None]
     if previous is not None:
         values += [v for v in previous.values if v is not None]
-    top = nice_max(max(values, default=0))
+    top = integer_top(max(values, default=0)) if integer else nice_max(max(values, default=0))
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
 

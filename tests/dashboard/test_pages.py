@@ -58,7 +58,12 @@ def test_dashboard_shows_kpis_reports_and_drops_from_real_hits(live_server: Live
     assert ">spring</a>" in campaigns
     # Realtime: all three visitors were here a moment ago.
     assert client.get(f"/sites/{traffic.id}/realtime.json").json()["visitors"] == 3
-    assert ">3</span>&nbsp;visitors in the last 30 minutes" in client.get(f"/sites/{traffic.id}/realtime").text
+    live = client.get(f"/sites/{traffic.id}/realtime").text
+    assert ">3</span>&nbsp;visitors in the last 30 minutes" in live
+    assert "-0 min" not in live and ">now</text>" in live
+    ticks = re.findall(r'<text class="axis" x="\d+\.?\d*" y="[\d.]+" text-anchor="end">([^<]+)</text>', live)
+    ticks = [tick for tick in ticks if tick != "now"]  # the last x label is right-aligned too
+    assert ticks and all(tick.isdigit() for tick in ticks), ticks  # whole pageviews on the axis
 
 
 def test_a_filter_in_the_url_applies_to_every_report(live_server: LiveServer, traffic) -> None:
@@ -93,6 +98,9 @@ def test_periods_and_comparison(live_server: LiveServer, traffic) -> None:
     assert kpi(client.get(f"/sites/{traffic.id}?period=yesterday").text, "Visitors") == "0"
     for period in ("7d", "30d", "month", "12mo"):
         assert kpi(client.get(f"/sites/{traffic.id}?period={period}").text, "Visitors") == "3", period
+    day = client.get(f"/sites/{traffic.id}?period=day").text  # the stats API's name for today
+    assert kpi(day, "Visitors") == "3" and "Unknown period" not in day
+    assert re.search(r'class="active"[^>]*>Today<|<a [^>]*class="active"[^>]*>Today', day) or "Today</a>" in day
     from datetime import date
 
     today = date.today().isoformat()
