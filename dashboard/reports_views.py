@@ -239,6 +239,8 @@ def table_for(view: View, report: Report, result: Any, path: str = "") -> Table:
             "bar": round(100 * float(row.get(bar_metric) or 0) / top, 1),
         })
     columns = [(m, SHORT_METRIC_LABELS.get(m, m)) for m in metrics]
+    if view.site.currency:  # revenue in the site's currency: "Revenue (EUR)"
+        columns = [(m, f"{label} ({view.site.currency})" if m == "total_revenue" else label) for m, label in columns]
     return Table(report, columns, rows, result.total_rows, bar_metric)
 
 

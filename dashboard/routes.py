@@ -29,6 +29,7 @@ def routes() -> list[BaseRoute]:
         Route("/sites/new", sites_views.site_new, methods=GET_POST),
         Route("/sites/{site_id:int}/settings", sites_views.site_settings, methods=GET_POST),
         Route("/sites/{site_id:int}/token", sites_views.regenerate_token, methods=["POST"]),
+        Route("/sites/{site_id:int}/delete", sites_views.site_delete, methods=GET_POST),
         Route("/sites/{site_id:int}/privacy", sites_views.privacy),
         Route("/sites/{site_id:int}/share", sites_views.create_share, methods=["POST"]),
         Route("/sites/{site_id:int}/share/{link_id}/revoke", sites_views.revoke_share, methods=["POST"]),

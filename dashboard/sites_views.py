@@ -26,7 +26,8 @@ from footfall.metadata import sites as sites_module
 from footfall.metadata.sites import Site, SiteError
 
 CHECKBOXES = ("honor_dnt", "cookie_mode", "store_truncated_ip")
-TEXT_FIELDS = ("name", "domains", "timezone", "excluded_ips", "retention_days", "url_denylist", "referrer_spam")
+TEXT_FIELDS = ("name", "domains", "timezone", "currency", "excluded_ips", "retention_days", "url_denylist",
+               "referrer_spam")
 
 
 @lru_cache(maxsize=1)
@@ -43,13 +44,14 @@ def _values_from_form(form: Any) -> dict[str, Any]:
 
 def _values_from_site(site: Site | None) -> dict[str, Any]:
     if site is None:
-        return {"name": "", "domains": "", "timezone": "UTC", "excluded_ips": "", "retention_days": "0",
+        return {"name": "", "domains": "", "timezone": "UTC", "currency": "", "excluded_ips": "", "retention_days": "0",
                 "url_denylist": "", "referrer_spam": "", "honor_dnt": True, "cookie_mode": False,
                 "store_truncated_ip": False}
     return {
         "name": site.name,
         "domains": "\n".join(site.domains),
         "timezone": site.timezone,
+        "currency": site.currency,
         "excluded_ips": "\n".join(site.excluded_ips),
         "retention_days": str(site.retention_days),
         "url_denylist": "\n".join(site.url_denylist),
@@ -204,3 +206,25 @@ async def revoke_share(request: Request) -> Response:
         raise HttpError(404, "No such share link.") from None
     accounts_of(request).revoke_share_link(site.id, link_id)
     return RedirectResponse(f"/sites/{site.id}/settings#share", status_code=303)
+
+
+@page
+async def site_delete(request: Request) -> Response:
+    """A confirmation page; deleting needs the site's name typed in, as the page asks."""
+    from starlette.concurrency import run_in_threadpool
+
+    from footfall import deletion
+
+    site = site_for(request, manage=True)
+    require_admin(request)
+    storage = services_of(request).storage
+    events = await run_in_threadpool(
+        lambda: int(storage.query("SELECT count() FROM events WHERE site_id = {site_id:UInt32}",
+                                  {"site_id": site.id})[0][0]))
+    if request.method == "GET":
+        return render(request, "site_delete.html", site=site, events=events, error="")
+    if str(form_of(request).get("confirm", "")).strip() != site.name:
+        return render(request, "site_delete.html", status=422, site=site, events=events,
+                      error=f"Type the site's name, {site.name}, to confirm.")
+    deleted = await run_in_threadpool(deletion.delete_site, storage, services_of(request).sites, site.id)
+    return RedirectResponse(f"/sites?deleted={deleted}", status_code=303)

@@ -133,3 +133,13 @@ def delete_site_data(storage: Storage, site_id: int) -> int:
         parameters,
     )
     return deleted
+
+
+def delete_site(storage: Storage, sites: Any, site_id: int) -> int:
+    """Delete a site: its metadata first (the collector then refuses its hits), then its events and drop counts.
+
+    ``sites`` is the :class:`~footfall.metadata.sites.SiteStore`; goals, roles and share links go with the row.
+    Returns how many events were deleted.
+    """
+    sites.delete(site_id)
+    return delete_site_data(storage, site_id)

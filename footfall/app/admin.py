@@ -188,6 +188,21 @@ async def site_check(request: Request) -> Response:
     return JSONResponse(await asyncio.to_thread(onboarding.check, services.storage, site, hosts))
 
 
+async def delete_site(request: Request) -> Response:
+    """Delete a site and its events (``footfall site delete``), after storing what the spool holds for it."""
+    services = request.app.state.services
+    try:
+        site_id = int((await request.json()).get("site_id", 0))
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return JSONResponse({"error": "expected a JSON object with site_id"}, 400)
+    if services.sites.get(site_id) is None:
+        return JSONResponse({"error": f"site {site_id} does not exist"}, 404)
+    services.sites.delete(site_id)  # from now on its hits are refused; those in the spool are stored first
+    await services.writer.drain(DRAIN_SECONDS)
+    deleted = await asyncio.to_thread(deletion.delete_site_data, services.storage, site_id)
+    return JSONResponse({"deleted": deleted})
+
+
 async def demo_data(request: Request) -> Response:
     """Load the demo data inside the server (which owns the data); the answer streams progress as JSON lines."""
     services = request.app.state.services
@@ -236,6 +251,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
         Route(f"{PREFIX}/demo", guarded(demo_data), methods=["POST"]),
         Route(f"{PREFIX}/site-check", guarded(site_check), methods=["GET"]),
+        Route(f"{PREFIX}/site-delete", guarded(delete_site), methods=["POST"]),
     ]
 
 
@@ -309,6 +325,9 @@ class AdminClient:
     def enforce_retention(self) -> dict[int, int]:
         answer = self._call("POST", "/retention", {})
         return {int(site_id): count for site_id, count in answer["deleted"].items()}
+
+    def delete_site(self, site_id: int) -> int:
+        return int(self._call("POST", "/site-delete", {"site_id": site_id})["deleted"])
 
     def site_check(self, site_id: int) -> dict[str, Any]:
         with self._open(self._request("GET", "/site-check", params={"site_id": site_id})) as response:

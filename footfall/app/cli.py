@@ -166,6 +166,39 @@ def site_check(config_file: str | None, site_id: int, **flags: Any) -> None:
     click.echo(onboarding.text(found, state))
 
 
+@site.command("delete")
+@data_options
+@click.argument("site_id", type=int)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def site_delete(config_file: str | None, site_id: int, yes: bool, **flags: Any) -> None:
+    """Delete a site and every event recorded for it."""
+    from footfall import deletion
+    from footfall.app.admin import AdminClient, AdminError
+    from footfall.app.ops_commands import _direct_storage, _site
+    from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
+
+    settings = load_settings(config_file, **flags)
+    found = _site(settings, site_id)
+    if not yes:
+        click.confirm(f"Delete site {site_id} ({found.name}, {', '.join(found.domains)}) and all its events?",
+                      abort=True)
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            deleted = client.delete_site(site_id)
+        except AdminError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        db = open_metadata(settings)
+        try:
+            with _direct_storage(settings) as storage:
+                deleted = deletion.delete_site(storage, SiteStore(db), site_id)
+        finally:
+            db.close()
+    click.echo(f"Deleted site {site_id} ({found.name}) and its {deleted:,} event(s).")
+
+
 @site.command("domains")
 @data_options
 @click.argument("site_id", type=int)

@@ -96,3 +96,35 @@ def test_only_admins_add_sites_and_see_token_auth(live_server: LiveServer) -> No
     page = client.get(f"/sites/{site.id}/settings")
     assert page.status_code == 200 and site.token_auth not in page.text
     assert client.post(f"/sites/{site.id}/token", data={"csrf_token": csrf_of(page.text)}).status_code == 403
+
+
+def test_deleting_a_site_asks_for_its_name_and_takes_its_events(live_server: LiveServer) -> None:
+    from tests.dashboard.web_client import track
+    from tests.support import CHROME_UA
+
+    keep = live_server.add_site("keep.example")
+    gone = live_server.add_site("gone.example", name="Gone shop")
+    for site, url in ((keep, "https://keep.example/"), (gone, "https://gone.example/")):
+        track(live_server, site.id, site.token_auth, ip="81.1.0.1", ua=CHROME_UA, url=url)
+    live_server.flush()
+    add_user(live_server, "admin@example.com", admin=True)
+    client = login(live_server, "admin@example.com")
+    settings_page = client.get(f"/sites/{gone.id}/settings").text
+    assert f'href="/sites/{gone.id}/delete"' in settings_page
+    confirm = client.get(f"/sites/{gone.id}/delete").text
+    assert "Delete Gone shop?" in confirm and "its 1 recorded event," in confirm
+    wrong = post_form(client, f"/sites/{gone.id}/delete", f"/sites/{gone.id}/delete", {"confirm": "gone"})
+    assert wrong.status_code == 422 and live_server.services.sites.get(gone.id) is not None
+    done = post_form(client, f"/sites/{gone.id}/delete", f"/sites/{gone.id}/delete", {"confirm": "Gone shop"})
+    assert done.status_code == 303 and done.headers["location"] == "/sites?deleted=1"
+    assert live_server.services.sites.get(gone.id) is None
+    assert live_server.count("site_id = {s:UInt32}", s=gone.id) == 0
+    assert live_server.count("site_id = {s:UInt32}", s=keep.id) == 1
+    assert client.get(f"/sites/{gone.id}").status_code == 404
+
+
+def test_a_viewer_cannot_delete_a_site(live_server: LiveServer) -> None:
+    site = live_server.add_site("a.example")
+    add_user(live_server, "viewer@example.com", sites=(site.id,))
+    client = login(live_server, "viewer@example.com")
+    assert client.get(f"/sites/{site.id}/delete").status_code == 403
