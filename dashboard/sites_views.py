@@ -86,7 +86,15 @@ async def site_list(request: Request) -> Response:
     visible = accounts_of(request).visible_site_ids(user)
     all_sites = services_of(request).sites.list()
     shown = [site for site in all_sites if visible is None or site.id in visible]
-    return render(request, "sites.html", sites=shown)
+    from starlette.concurrency import run_in_threadpool
+
+    from dashboard import site_overview
+
+    numbers = await run_in_threadpool(site_overview.overview, services_of(request).storage, [s.id for s in shown])
+    for item in numbers.values():
+        item["spark"] = site_overview.sparkline(item["daily"], f"Visitors per day, last {site_overview.DAYS} days")
+    return render(request, "sites.html", sites=shown, numbers=numbers, days=site_overview.DAYS,
+                  deleted=request.query_params.get("deleted", ""))
 
 
 @page

@@ -128,3 +128,21 @@ def test_a_viewer_cannot_delete_a_site(live_server: LiveServer) -> None:
     add_user(live_server, "viewer@example.com", sites=(site.id,))
     client = login(live_server, "viewer@example.com")
     assert client.get(f"/sites/{site.id}/delete").status_code == 403
+
+
+def test_the_sites_list_shows_visitors_and_a_sparkline_per_site(live_server: LiveServer) -> None:
+    from tests.dashboard.web_client import track
+    from tests.support import CHROME_UA, FIREFOX_UA
+
+    busy = live_server.add_site("busy.example", name="Busy")
+    quiet = live_server.add_site("quiet.example", name="Quiet")
+    for ip, ua in (("81.1.0.1", CHROME_UA), ("81.1.0.2", FIREFOX_UA), ("81.1.0.1", CHROME_UA)):
+        track(live_server, busy.id, busy.token_auth, ip=ip, ua=ua, url="https://busy.example/")
+    live_server.flush()
+    add_user(live_server, "admin@example.com", admin=True)
+    page = login(live_server, "admin@example.com").get("/sites").text
+    rows = {name: html for name, html in re.findall(r'class="site-name" href="/sites/\d+">([^<]+)</a>(.*?)</li>', page, re.S)}
+    assert re.search(r"<strong>2</strong> <span class=\"muted small\">visitors, 30 days", rows["Busy"])
+    assert re.search(r"<strong>0</strong>", rows["Quiet"])
+    spark = re.search(r'<polyline points="([^"]+)"', rows["Busy"]).group(1).split()
+    assert len(spark) == 30 and float(spark[-1].split(",")[1]) < float(spark[0].split(",")[1])  # today is the peak
