@@ -323,7 +323,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
                                             interval=view.period.interval)
     labels = [point["date"] for point in series]
     previous_values = [point[chart_metric] for point in previous_series][: len(labels)]
-    chart = svg_chart.render(
+    chart = svg_chart.responsive(
         labels,
         svg_chart.Series(METRIC_LABELS[chart_metric], [point[chart_metric] for point in series]),
         svg_chart.Series("previous period", previous_values) if previous_values else None,
@@ -467,7 +467,7 @@ async def realtime_page(request: Request) -> Response:
     view = view_of(request)
     data = await run_in_threadpool(realtime.realtime, services_of(request).storage, view.site.id)
     series = data["series"]
-    chart = svg_chart.render(
+    chart = svg_chart.responsive(
         [f"{point['minutes_ago']} min ago" if point["minutes_ago"] else "now" for point in series],
         svg_chart.Series("pageviews", [point["pageviews"] for point in series]),
         title="Pageviews per minute in the last 30 minutes",

@@ -2,15 +2,28 @@
 (function () {
   "use strict";
   // Copy buttons next to snippets.
+  // Without the clipboard API (a page served over plain http from another machine), select and copy.
+  var copyText = function (pre) {
+    if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(pre.textContent);
+    var range = document.createRange();
+    range.selectNodeContents(pre);
+    var selection = window.getSelection();
+    selection.removeAllRanges();
+    selection.addRange(range);
+    var copied = document.execCommand && document.execCommand("copy");
+    return copied ? Promise.resolve() : Promise.reject(new Error("select the text and copy it"));
+  };
   document.querySelectorAll("pre.copy").forEach(function (pre) {
-    if (!navigator.clipboard) return;
     var button = document.createElement("button");
     button.type = "button";
     button.className = "secondary small";
     button.textContent = "Copy";
     button.addEventListener("click", function () {
-      navigator.clipboard.writeText(pre.textContent).then(function () {
+      copyText(pre).then(function () {
         button.textContent = "Copied";
+      }, function () {
+        button.textContent = "Selected: press Ctrl+C";
+      }).then(function () {
         setTimeout(function () { button.textContent = "Copy"; }, 1500);
       });
     });

@@ -45,7 +45,8 @@ def test_dashboard_shows_kpis_reports_and_drops_from_real_hits(live_server: Live
     assert kpi(html, "Views per visit") == "1.33"
     assert kpi(html, "Bounce rate") == "33%"  # B bounced; C had an interaction
     assert "1 hit not recorded: do-not-track 1" in html
-    assert "<svg class=\"chart\"" in html and "<title id=\"chart-title\">" in html
+    assert "<svg class=\"chart wide\"" in html and "<title id=\"chart-title\">" in html
+    assert "<svg class=\"chart compact\"" in html and "<title id=\"chart-title-compact\">" in html  # for phones
     assert "IP geolocation by DB-IP" in html
     # Report cards: top pages, sources, countries, goals with revenue.
     assert re.search(r">/pricing</a>", html)

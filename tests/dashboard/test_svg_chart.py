@@ -25,3 +25,12 @@ def test_counts_get_whole_number_ticks() -> None:
 def test_rates_keep_fractional_ticks() -> None:
     svg = svg_chart.render(["a", "b"], svg_chart.Series("views per visit", [1.2, 1.9]), title="t")
     assert "1.5" in y_ticks(svg)
+
+
+def test_phones_get_a_compact_chart_whose_labels_stay_readable() -> None:
+    both = svg_chart.responsive([f"Nov {d}" for d in range(1, 31)], svg_chart.Series("visitors", list(range(30))),
+                                title="t", integer=True)
+    wide, compact = both.split("</svg>")[:2]
+    assert 'class="chart wide" viewBox="0 0 1000 ' in wide and 'class="chart compact" viewBox="0 0 420 ' in compact
+    assert len(re.findall(r'text-anchor="(?:start|middle|end)">Nov', compact)) == 4  # fewer x labels, no overlap
+    assert 'id="chart-title-compact"' in compact and 'id="chart-title"' in wide  # ids stay unique on the page
