@@ -5,7 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from footfall.urls import host_of
+import re
+
 from footfall.metadata.sites import SiteStore
 
 PREFLIGHT_HEADERS = {
@@ -15,10 +16,29 @@ PREFLIGHT_HEADERS = {
 }
 
 
+# RFC 6454 serialized origin: scheme "://" host [":" port], nothing else (no user, path, query or spaces).
+ORIGIN = re.compile(
+    r"(?P<scheme>https?)://(?P<host>[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)*"
+    r"|\[[0-9a-f:.]+\])(?::(?P<port>[0-9]{1,5}))?",
+    re.IGNORECASE,
+)
+
+
+def origin_host(origin: str) -> str:
+    """The host of a well-formed ``Origin`` header, lower-cased; "" for ``null`` or anything malformed."""
+    match = ORIGIN.fullmatch(origin)
+    if match is None or len(origin) > 300:
+        return ""
+    port = match.group("port")
+    if port is not None and not 0 < int(port) <= 65535:
+        return ""
+    return match.group("host").lower()
+
+
 def cors_headers(origin: str, sites: SiteStore) -> dict[str, str]:
     if not origin:
         return {}
-    host = host_of(origin)
+    host = origin_host(origin)
     if not host or not sites.origin_allowed(host):
         return {}
     return {

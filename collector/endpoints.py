@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -14,9 +15,9 @@ from starlette.responses import JSONResponse, Response
 from collector import parse_matomo, parse_plausible
 from collector.cors import cors_headers, preflight
 from collector.hit import DropReason, Dropped, RequestMeta
-from collector.ingest import process
+from collector.ingest import drop, process
 from collector.request_meta import request_meta
-from collector.responses import CLIENT_ERRORS, spool_full_response, tracking_response
+from collector.responses import CLIENT_ERRORS, DROPPED_HEADER, spool_full_response, tracking_response
 from collector.rows import Row
 from collector.spool import SpoolFull
 from collector.state import CollectorState, services_of
@@ -40,8 +41,7 @@ async def read_body(request: Request, limit: int) -> bytes | None:
 
 def _refuse(services: CollectorState, reason: DropReason, cors: dict[str, str]) -> Response:
     """Count a request refused before any hit was parsed, and answer it."""
-    services.writer.count_drop(0, reason.value)
-    return tracking_response(True, reason, cors)
+    return tracking_response(True, drop(services, reason), cors)
 
 
 def _params(query: str) -> dict[str, str]:
@@ -79,7 +79,7 @@ async def matomo(request: Request) -> Response:
                 params.update(_params(body.decode("utf-8")))
             except UnicodeDecodeError:
                 return _refuse(services, DropReason.MALFORMED, cors)
-    meta = request_meta(request, settings.trust_proxy_headers)
+    meta = request_meta(request, settings)
     now = datetime.now(timezone.utc)
     if bulk is not None:
         return await _bulk(services, bulk, params, meta, now, cors)
@@ -144,7 +144,7 @@ async def _bulk(
     }
     headers = {**cors, "Cache-Control": "no-store"}
     if dropped:
-        headers["X-Footfall-Dropped"] = ",".join(sorted(dropped))
+        headers[DROPPED_HEADER] = ",".join(sorted(dropped))
     return JSONResponse(body, headers=headers)
 
 
@@ -155,18 +155,18 @@ async def plausible_event(request: Request) -> Response:
     cors = cors_headers(request.headers.get("origin", ""), services.sites)
     body = await read_body(request, services.settings.max_hit_bytes)
     if body is None:
-        services.writer.count_drop(0, DropReason.TOO_LARGE.value)
-        return JSONResponse({"errors": {"request": "too large"}}, 413, {**cors, "X-Footfall-Dropped": "too-large"})
-    meta = request_meta(request, services.settings.trust_proxy_headers)
+        reason = drop(services, DropReason.TOO_LARGE)
+        return JSONResponse({"errors": {"request": "too large"}}, 413, {**cors, DROPPED_HEADER: reason.value})
+    meta = request_meta(request, services.settings)
     now = datetime.now(timezone.utc)
     try:
         domain_list, template = parse_plausible.parse(parse_plausible.decode(body), meta, now)
     except Dropped as dropped:
-        services.writer.count_drop(0, dropped.reason.value)
+        reason = drop(services, dropped.reason)
         return JSONResponse(
-            {"errors": {"request": dropped.detail or dropped.reason.value}},
+            {"errors": {"request": dropped.detail or reason.value}},
             400,
-            {**cors, "X-Footfall-Dropped": dropped.reason.value},
+            {**cors, DROPPED_HEADER: reason.value},
         )
     rows: list[Row] = []
     reasons: list[str] = []
@@ -191,13 +191,21 @@ async def plausible_event(request: Request) -> Response:
         return spool_full_response(cors)
     headers = dict(cors)
     if reasons and not rows:
-        headers["X-Footfall-Dropped"] = ",".join(sorted(set(reasons)))
+        headers[DROPPED_HEADER] = ",".join(sorted(set(reasons)))
     return Response("ok", 202, headers, media_type="text/plain")
 
 
 async def metrics(request: Request) -> Response:
     services = services_of(request)
-    services.writer._update_gauges()
+    expected = services.settings.metrics_token
+    if expected:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
+            return Response(
+                "a valid metrics token is needed\n", 401, {"WWW-Authenticate": 'Bearer realm="footfall-metrics"'},
+                media_type="text/plain",
+            )
+    services.writer.update_gauges()
     return Response(generate_latest(services.metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
 

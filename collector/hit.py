@@ -128,7 +128,6 @@ class Hit:
     os: str = ""
     os_version: str = ""
     device_type: str = ""
-    is_bot: bool = False
     # Anonymized
     visitor_id: int = 0
     visit_id: int = 0

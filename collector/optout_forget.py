@@ -10,11 +10,13 @@ characters of ``_id``.  Only the site itself can read its first-party cookie,
 so the request must come from one of the site's own origins (the optout.js
 widget on its privacy page), or from the collector's ``/optout`` page with its
 double-submit token.  Deletions are mutations, so they are rate-limited per
-site.  The ``_id`` is never logged: it leaves this module only as its hash.
+client (a per-site limit would let anyone block every visitor's requests).
+The ``_id`` is never logged: it leaves this module only as its hash.
 
 The Origin check keeps other web pages out.  Outside a browser anyone can send
-any Origin; there the 64-bit ``_id`` itself is what names the visitor, and the
-rate limit bounds what guessing could do.
+any Origin; there the 64-bit ``_id`` itself is what names the visitor, the
+rate limit bounds what guessing could do, and the answer is the same whether
+there was anything to delete or not, so it tells a guesser nothing.
 """
 
 from __future__ import annotations
@@ -28,23 +30,24 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from collector import optout_page
-from collector.cors import preflight
+from collector.cors import origin_host, preflight
 from collector.endpoints import read_body
-from collector.rate_limit import FORGETS_PER_WINDOW, WINDOW_SECONDS, SiteRateLimiter  # noqa: F401
+from collector.rate_limit import FORGETS_PER_WINDOW, WINDOW_SECONDS, ClientRateLimiter  # noqa: F401
 from collector.state import services_of
 from footfall import deletion
+from footfall.forwarded import client_address
 from footfall.metadata.sites import Site
-from footfall.urls import host_of
 
 logger = logging.getLogger("footfall.collector")
 
 MAX_BODY_BYTES = 4096
 DRAIN_SECONDS = 10.0
+DONE = {"status": "done", "message": "Nothing collected about this browser is stored any more."}
 
 
 def site_cors(origin: str, site: Site | None) -> dict[str, str]:
     """CORS headers for a browser on one of ``site``'s own origins, else none."""
-    host = host_of(origin)
+    host = origin_host(origin)
     if site is None or not host or not site.allows_host(host):
         return {}
     return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
@@ -107,10 +110,10 @@ async def forget(request: Request) -> Response:
             409,
             cors,
         )
-    wait = services.forget_limiter.wait(site.id)
+    wait = services.forget_limiter.wait(client_address(request, services.settings))
     if wait:
         retry = str(max(1, round(wait)))
-        busy = {"error": "too many deletions for this site; try again shortly"}
+        busy = {"error": "too many deletion requests; try again shortly"}
         return _answer(busy, 429, {**cors, "Retry-After": retry})
     # Hits still in the spool were acknowledged: store them first, so the delete reaches them too.
     if not await services.writer.drain(DRAIN_SECONDS):
@@ -122,4 +125,5 @@ async def forget(request: Request) -> Response:
         logger.warning("a visitor's deletion on site %d failed: %s", site.id, type(exc).__name__)
         return _answer({"error": "storage is unavailable; try again shortly"}, 503, {**cors, "Retry-After": "10"})
     logger.info("a visitor of site %d deleted their data: %d events", site.id, done.deleted)
-    return _answer({"deleted": done.deleted}, 200, cors)
+    # The same answer whether there was anything to delete: it must not tell whether an ID has data.
+    return _answer(DONE, 200, cors)

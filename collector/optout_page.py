@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import secrets
 import time
+from pathlib import Path
 from email.utils import formatdate
 from urllib.parse import urlencode
 
@@ -23,7 +24,8 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
-from footfall.paths import ROOT
+from footfall.forwarded import is_https
+from footfall.paths import require_file
 from collector.state import CollectorState, services_of
 
 OPT_OUT_COOKIE = "footfall_optout"
@@ -44,12 +46,20 @@ STYLE_PARAMS = {
     "fontFamily": FONT_FAMILY,
 }
 
-TEMPLATES = ROOT / "collector" / "templates"
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "optout.html"
 environment = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(TEMPLATES)),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
 )
+
+
+
+def check_files() -> None:
+    """Fail at start, not on the first visitor, when the page's template is not installed."""
+    require_file(TEMPLATES / TEMPLATE, "the opt-out page template")
+
 
 TEXTS = {
     "en": {
@@ -142,14 +152,6 @@ def language(requested: str, accept_language: str) -> str:
     return "en"
 
 
-def is_https(request: Request, trust_proxy_headers: bool) -> bool:
-    if trust_proxy_headers:
-        forwarded = request.headers.get("x-forwarded-proto", "")
-        if forwarded:
-            return forwarded.split(",", 1)[0].strip().lower() == "https"
-    return request.url.scheme == "https"
-
-
 def set_cookie(response: Response, request: Request, services: CollectorState, key: str, value: str, max_age: int) -> None:
     """On https the cookie must work inside a cross-site iframe: SameSite=None, Secure, Partitioned.
 
@@ -157,7 +159,7 @@ def set_cookie(response: Response, request: Request, services: CollectorState, k
     """
     parts = [f"{key}={value}", "Path=/", f"Max-Age={max_age}", f"Expires={formatdate(time.time() + max_age, usegmt=True)}"]
     parts.append("HttpOnly")
-    if is_https(request, services.settings.trust_proxy_headers):
+    if is_https(request, services.settings):
         parts += ["Secure", "SameSite=None", "Partitioned"]
     else:
         parts.append("SameSite=Lax")
@@ -210,7 +212,7 @@ def _render(
     site_id = query.get("idsite", "")
     if SITE_ID.fullmatch(site_id):
         keep["idsite"] = site_id
-    html = environment.get_template("optout.html").render(
+    html = environment.get_template(TEMPLATE).render(
         t=TEXTS[lang],
         lang=lang,
         style=style_params(query),

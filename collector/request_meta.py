@@ -7,21 +7,12 @@ from http.cookies import CookieError, SimpleCookie
 from starlette.requests import Request
 
 from collector.hit import RequestMeta
+from footfall.forwarded import client_address
+from footfall.settings import Settings
 
 # The collector-domain cookie set by /optout, the first-party one set by optout.js
 # (reaching the collector when it runs on the site's own domain), and Matomo's names.
 OPT_OUT_COOKIES = ("footfall_optout", "piwik_ignore", "mtm_consent_removed")
-
-
-def client_ip(request: Request, trust_proxy_headers: bool) -> str:
-    if trust_proxy_headers:
-        forwarded = request.headers.get("x-forwarded-for", "")
-        if forwarded:
-            return forwarded.split(",", 1)[0].strip()
-        real = request.headers.get("x-real-ip", "")
-        if real:
-            return real.strip()
-    return request.client.host if request.client else ""
 
 
 def has_opt_out_cookie(cookie_header: str) -> bool:
@@ -44,10 +35,10 @@ def is_prefetch(request: Request) -> bool:
     ) or headers.get("x-moz", "").lower() == "prefetch"
 
 
-def request_meta(request: Request, trust_proxy_headers: bool) -> RequestMeta:
+def request_meta(request: Request, settings: Settings) -> RequestMeta:
     headers = request.headers
     return RequestMeta(
-        ip=client_ip(request, trust_proxy_headers),
+        ip=client_address(request, settings),
         user_agent=headers.get("user-agent", "")[:2000],
         accept_language=headers.get("accept-language", "")[:200],
         origin=headers.get("origin", "")[:500],

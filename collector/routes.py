@@ -11,6 +11,7 @@ TRACKING_METHODS = ["GET", "POST", "OPTIONS"]
 
 
 def routes() -> list[Route]:
+    optout_page.check_files()
     return [
         Route("/matomo.php", endpoints.matomo, methods=TRACKING_METHODS),
         Route("/piwik.php", endpoints.matomo, methods=TRACKING_METHODS),

@@ -31,12 +31,16 @@ class SpoolFull(RuntimeError):
     """The spool reached its disk limit; the client should retry later."""
 
 
+def _private(path: str, flags: int) -> int:
+    return os.open(path, flags, 0o600)
+
+
 class Spool:
     def __init__(self, directory: Path, max_bytes: int, *, fsync: bool = True) -> None:
         self.directory = directory
         self.max_bytes = max_bytes
         self.fsync = fsync
-        directory.mkdir(parents=True, exist_ok=True)
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)  # hits are the visitors' data: owner only
         self._lock = threading.Lock()
         self._sealed: list[Path] = sorted(directory.glob(f"*{SUFFIX}"))
         self._bytes = sum(path.stat().st_size for path in self._sealed)
@@ -48,7 +52,7 @@ class Spool:
     def _open(self) -> None:
         name = f"{time.time_ns():020d}-{secrets.token_hex(4)}{SUFFIX}"
         self._current = self.directory / name
-        self._handle = open(self._current, "ab", buffering=0)
+        self._handle = open(self._current, "ab", buffering=0, opener=_private)
         self._current_rows = 0
 
     def append(self, rows: list[list[Any]]) -> None:

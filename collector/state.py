@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from collector.context import PipelineContext
 from collector.metrics import CollectorMetrics
-from collector.rate_limit import SiteRateLimiter
+from collector.rate_limit import ClientRateLimiter
 from collector.writer import Writer
 from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.sites import SiteStore
@@ -25,7 +25,7 @@ class CollectorState:
     metrics: CollectorMetrics
     writer: Writer
     pipeline: PipelineContext
-    forget_limiter: SiteRateLimiter = field(default_factory=SiteRateLimiter)
+    forget_limiter: ClientRateLimiter = field(default_factory=ClientRateLimiter)
     hosts_seen: HostsSeen | None = None
 
 

@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from footfall.paths import STATIC_DIR
+from footfall.paths import STATIC_DIR, require_file
 
 SCRIPTS = {
     "/footfall.js": "footfall.js",
@@ -66,7 +66,7 @@ def static_routes() -> list[Route]:
     files: dict[str, ScriptFile] = {}
     routes = []
     for url, name in SCRIPTS.items():
-        handler = files.setdefault(name, ScriptFile(STATIC_DIR / name))
+        handler = files.setdefault(name, ScriptFile(require_file(STATIC_DIR / name, f"the script {name}")))
         # A bound method, so Starlette calls it with a Request (an instance would be taken for an ASGI app).
         routes.append(Route(url, handler.__call__, methods=["GET", "HEAD"]))
     return routes

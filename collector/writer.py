@@ -58,7 +58,7 @@ class Writer:
         ]
         if self.spool.sealed():
             self._wake_flush.set()  # replay what a crash left behind now, not one flush interval later
-        self._update_gauges()
+        self.update_gauges()
 
     async def stop(self, timeout: float = 30.0) -> None:
         """Commit what is pending, then store every sealed segment (as far as ClickHouse allows)."""
@@ -75,7 +75,7 @@ class Writer:
         while self.spool.sealed() and time.monotonic() < deadline:
             if not await asyncio.to_thread(self.flush_once):
                 await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
-        await asyncio.to_thread(self._flush_drops)
+        await asyncio.to_thread(self.flush_drops)
         self.stored_on_stop = self.stored_rows - stored_before
         self.spool.close()
 
@@ -136,7 +136,7 @@ class Writer:
         if self.spool.current_rows >= self.settings.spool_segment_rows:
             assert self._wake_flush is not None
             self._wake_flush.set()
-        self._update_gauges()
+        self.update_gauges()
 
     def request_flush(self) -> None:
         """Seal the open segment and wake the flusher now rather than at the next interval.
@@ -174,7 +174,7 @@ class Writer:
                 return
             self.spool.seal()
             ok = await asyncio.to_thread(self.flush_once)
-            await asyncio.to_thread(self._flush_drops)
+            await asyncio.to_thread(self.flush_drops)
             if not ok:
                 self._backoff = min(self.settings.retry_max_seconds, max(0.1, self._backoff * 2))
                 logger.warning("storing the spool failed; retrying in %.1f s", self._backoff)
@@ -190,7 +190,7 @@ class Writer:
         for path in self.spool.sealed():
             if not self._store_segment(path):
                 return False
-        self._update_gauges()
+        self.update_gauges()
         return True
 
     def _store_segment(self, path: Path) -> bool:
@@ -216,10 +216,7 @@ class Writer:
         return True
 
     def flush_drops(self) -> None:
-        """Store the drop counts gathered so far now (the flusher does it every interval)."""
-        self._flush_drops()
-
-    def _flush_drops(self) -> None:
+        """Store the drop counts gathered since the last flush (the flusher calls it; tests may too)."""
         if not self._drops:
             return
         drops, self._drops = self._drops, Tally()
@@ -238,7 +235,8 @@ class Writer:
             for (site_id, minute, reason), count in drops.items():
                 self._drops[(site_id, minute, reason)] += count
 
-    def _update_gauges(self) -> None:
+    def update_gauges(self) -> None:
+        """Bring the spool gauges up to date (before /metrics is read)."""
         self.metrics.spool_bytes.set(self.spool.depth_bytes)
         self.metrics.spool_segments.set(self.spool.depth_segments())
 

@@ -7,16 +7,26 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collector.request_meta import client_ip
+from footfall.forwarded import client_address
 from dashboard import session
-from dashboard.web import accounts_of, form_of, limiter_of, page, render, require_user, safe_next, services_of
+from dashboard.web import (
+    accounts_of,
+    form_of,
+    limiter_of,
+    page,
+    render,
+    require_user,
+    safe_next,
+    services_of,
+    sessions_of,
+)
 
 logger = logging.getLogger("footfall.dashboard")
 
 
 def _client(request: Request) -> str:
     """The client address (behind a trusted proxy, the forwarded one), for the rate limit only."""
-    return client_ip(request, services_of(request).settings.trust_proxy_headers)
+    return client_address(request, services_of(request).settings)
 
 
 @page
@@ -32,7 +42,10 @@ async def login(request: Request) -> Response:
     next_path = safe_next(form.get("next"))
     limit = services_of(request).settings.login_attempts_per_minute
     limiter = limiter_of(request)
-    wait = limiter.blocked(_client(request), email, limit)
+    # A browser that logged in to this account before is a client of its own (see LoginLimiter).
+    device = session.known_device(request, email)
+    client, known = (f"device:{device}", True) if device else (_client(request), False)
+    wait = limiter.blocked(client, email, limit, known=known)
     if wait:
         logger.warning("login rate limit reached")  # no address, no e-mail
         response = render(
@@ -43,19 +56,36 @@ async def login(request: Request) -> Response:
         return response
     user = accounts.authenticate(email, password)
     if user is None:
-        limiter.failed(_client(request), email)
+        limiter.failed(client, email, known=known)
         return render(
             request, "login.html", status=401, no_users=no_users, email=email, next_path=next_path,
             error="Wrong e-mail or password.",
         )
-    limiter.succeeded(_client(request), email)
-    session.start_login(request, user.id, accounts.credential_stamp(user.id))
+    limiter.succeeded(client, email)
+    previous = session.load(request).get("sid")
+    sessions = sessions_of(request)
+    sessions.end(previous)
+    session_id = sessions.start(user.id, session.max_age(request))
+    session.start_login(request, user.id, accounts.credential_stamp(user.id), session_id)
     request.state.user = user
-    return RedirectResponse(next_path, status_code=303)
+    response = RedirectResponse(next_path, status_code=303)
+    session.remember_device(request, response, user.email)
+    return response
 
 
 @page
 async def logout(request: Request) -> Response:
+    current = session.load(request)
+    sessions_of(request).end(current.get("sid"))
+    current.clear_all()
+    return RedirectResponse("/login", status_code=303)
+
+
+@page
+async def logout_everywhere(request: Request) -> Response:
+    """End every session of this user, on every device, this one included."""
+    user = require_user(request)
+    sessions_of(request).end_all(user.id)
     session.load(request).clear_all()
     return RedirectResponse("/login", status_code=303)
 
@@ -85,9 +115,6 @@ async def create_token(request: Request) -> Response:
 @page
 async def revoke_token(request: Request) -> Response:
     user = require_user(request)
-    try:
-        token_id = int(request.path_params["token_id"])
-    except ValueError:
-        token_id = 0
+    token_id = int(request.path_params["token_id"])
     accounts_of(request).revoke_api_token(user.id, token_id)
     return RedirectResponse("/account", status_code=303)

@@ -1,9 +1,8 @@
 """CSV files of reports, safe to open in a spreadsheet.
 
-A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
-could run as a formula in Excel, LibreOffice or Google Sheets; such cells get a
-leading apostrophe (OWASP's advice for CSV injection).  Numbers are written as
-numbers and are never escaped.
+Text that could run as a formula in Excel, LibreOffice or Google Sheets gets a
+leading apostrophe (``footfall.spreadsheet`` decides, for the raw export too).
+Numbers are written as numbers and are never escaped.
 """
 
 from __future__ import annotations
@@ -13,7 +12,7 @@ import io
 import re
 from typing import Any, Iterable, Sequence
 
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from footfall.spreadsheet import escape_text
 
 
 def escape_cell(value: Any) -> Any:
@@ -23,10 +22,7 @@ def escape_cell(value: Any) -> Any:
         return int(value)
     if isinstance(value, (int, float)):
         return value
-    text = str(value)
-    if text.startswith(FORMULA_START):
-        return "'" + text
-    return text
+    return escape_text(str(value))
 
 
 def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:

@@ -22,7 +22,7 @@ def _values(form: Any) -> dict[str, str]:
 def _settings_with(request: Request, site: Site, **extra: Any) -> Response:
     from dashboard import sites_views
 
-    return sites_views._settings_page(request, site, sites_views._values_from_site(site), {}, status=422, **extra)
+    return sites_views.settings_page(request, site, sites_views.values_from_site(site), {}, status=422, **extra)
 
 
 def _goal_id(request: Request) -> int:
@@ -65,7 +65,7 @@ async def delete_goal(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/sites/{site_id:int}/goals", add_goal, methods=["POST"]),
-        Route("/sites/{site_id:int}/goals/{goal_id:int}", edit_goal, methods=["POST"]),
-        Route("/sites/{site_id:int}/goals/{goal_id:int}/delete", delete_goal, methods=["POST"]),
+        Route("/sites/{site_id:id}/goals", add_goal, methods=["POST"]),
+        Route("/sites/{site_id:id}/goals/{goal_id:id}", edit_goal, methods=["POST"]),
+        Route("/sites/{site_id:id}/goals/{goal_id:id}/delete", delete_goal, methods=["POST"]),
     ]

@@ -58,6 +58,6 @@ async def add_domain(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     return [
-        Route("/sites/{site_id:int}/first-hit.json", first_hit),
-        Route("/sites/{site_id:int}/domains/add", add_domain, methods=["POST"]),
+        Route("/sites/{site_id:id}/first-hit.json", first_hit),
+        Route("/sites/{site_id:id}/domains/add", add_domain, methods=["POST"]),
     ]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from dashboard.stats import actions, audience, pages, sources
-from dashboard.stats.breakdown import Result
+from dashboard.stats.breakdown import Request, Result
 from dashboard.stats.query import StatsQuery
 
 Runner = Callable[[Any, StatsQuery, int, int], Result]
@@ -22,6 +22,12 @@ class Report:
     column: str  # header of the label column
     dimension: str  # what clicking a row filters on
     run: Runner
+    # For a plain breakdown by ``dimension``: its metrics, so a page can ask for several reports at once.
+    metrics: tuple[str, ...] = ()
+
+    def request(self, limit: int, offset: int = 0) -> Request | None:
+        """The report as one request of ``breakdown.breakdowns``; None when it is more than a breakdown."""
+        return Request((self.dimension,), self.metrics, limit=limit, offset=offset) if self.metrics else None
 
 
 def _pages(func: Callable[..., Result]) -> Runner:
@@ -31,21 +37,25 @@ def _pages(func: Callable[..., Result]) -> Runner:
 def _sources(report: str, title: str, column: str) -> Report:
     """A sources report; its dimension is the one ``sources.REPORTS`` names."""
     return Report(report, title, column, sources.REPORTS[report],
-                  lambda storage, query, limit, offset: sources.sources(storage, query, report, limit=limit, offset=offset))
+                  lambda storage, query, limit, offset: sources.sources(storage, query, report, limit=limit, offset=offset),
+                  tuple(sources.SOURCE_METRICS))
 
 
 def _audience(report: str, title: str, column: str) -> Report:
     """An audience report; its dimension is the one ``audience.REPORTS`` names."""
     return Report(report, title, column, audience.REPORTS[report],
-                  lambda storage, query, limit, offset: audience.audience(storage, query, report, limit=limit, offset=offset))
+                  lambda storage, query, limit, offset: audience.audience(storage, query, report, limit=limit, offset=offset),
+                  tuple(audience.AUDIENCE_METRICS))
 
 
 REPORTS: dict[str, Report] = {
     report.name: report
     for report in (
         Report("top_pages", "Top pages", "Page", "event:page", _pages(pages.top_pages)),
-        Report("entry_pages", "Entry pages", "Entry page", "visit:entry_page", _pages(pages.entry_pages)),
-        Report("exit_pages", "Exit pages", "Exit page", "visit:exit_page", _pages(pages.exit_pages)),
+        Report("entry_pages", "Entry pages", "Entry page", "visit:entry_page", _pages(pages.entry_pages),
+               tuple(pages.ENTRY_METRICS)),
+        Report("exit_pages", "Exit pages", "Exit page", "visit:exit_page", _pages(pages.exit_pages),
+               tuple(pages.EXIT_METRICS)),
         Report("page_titles", "Page titles", "Title", "event:title", _pages(pages.page_titles)),
         _sources("sources", "Sources", "Source"),
         _sources("channels", "Channels", "Channel"),

@@ -35,6 +35,8 @@ from dashboard.report_catalog import (
 )
 from dashboard.stats import aggregate, drops, periods, realtime, timeseries
 from dashboard.stats.actions import property_keys
+from dashboard.stats.breakdown import Request as BreakdownRequest
+from dashboard.stats.breakdown import breakdowns
 from dashboard.stats.metrics import KPI_METRICS
 from dashboard.stats.filters import Filter, parse_filter
 from dashboard.stats.query import QueryError, StatsQuery
@@ -295,13 +297,31 @@ def _short_time_label(interval: str) -> Any:
     return label
 
 
+def _chosen_tab(request: Request, card_id: str, tabs: list[tuple[str, str]]) -> Report:
+    """The report a card shows: the tab named in the URL, else its first."""
+    chosen = request.query_params.get(card_id, tabs[0][0])
+    return REPORTS[chosen if chosen in dict(tabs) else tabs[0][0]]
+
+
 def build_dashboard(request: Request, view: View) -> dict[str, Any]:
     storage = services_of(request).storage
     started = time.perf_counter()
     chart_metric = request.query_params.get("metric", "visitors")
     if chart_metric not in CHART_METRICS:
         chart_metric = "visitors"
-    kpis_raw = aggregate.compare(storage, view.query, view.previous_query)
+    chosen_reports = {card_id: _chosen_tab(request, card_id, tabs) for card_id, _, tabs in CARDS}
+    # The numbers that only need visits come from two scans, one per period; the rest one query each.
+    interval = view.period.interval
+    shared_reports = {
+        card_id: report.request(CARD_ROWS) for card_id, report in chosen_reports.items() if report.name != "goals"
+    }
+    shared_reports = {card_id: req for card_id, req in shared_reports.items() if req is not None}
+    chart_request = BreakdownRequest((f"time:{interval}",), (chart_metric,), limit=None)
+    kpi_request = BreakdownRequest((), KPI_METRICS)
+    now_results = breakdowns(storage, view.query, [kpi_request, chart_request, *shared_reports.values()])
+    before_results = breakdowns(storage, view.previous_query, [kpi_request, chart_request])
+    card_results = dict(zip(shared_reports, now_results[2:]))
+    kpis_raw = aggregate.changes(now_results[0].rows[0], before_results[0].rows[0], list(KPI_METRICS))
     if not kpis_raw["visits"]["previous"]:
         for data in kpis_raw.values():  # nothing to compare with: no made-up changes
             data["change"] = None
@@ -318,9 +338,8 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         }
         for metric, data in kpis_raw.items()
     ]
-    series = timeseries.timeseries(storage, view.query, view.period, [chart_metric])
-    previous_series = timeseries.timeseries(storage, view.previous_query, view.previous, [chart_metric],
-                                            interval=view.period.interval)
+    series = timeseries.fill(now_results[1], view.period, [chart_metric], interval)
+    previous_series = timeseries.fill(before_results[1], view.previous, [chart_metric], interval)
     labels = [point["date"] for point in series]
     previous_values = [point[chart_metric] for point in previous_series][: len(labels)]
     chart = svg_chart.responsive(
@@ -335,11 +354,9 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
     )
     cards = []
     for card_id, title, tabs in CARDS:
-        chosen = request.query_params.get(card_id, tabs[0][0])
-        if chosen not in dict(tabs):
-            chosen = tabs[0][0]
-        report = REPORTS[chosen]
-        result = run_report(storage, view, report, CARD_ROWS, 0)
+        report = chosen_reports[card_id]
+        chosen = report.name
+        result = card_results[card_id] if card_id in card_results else run_report(storage, view, report, CARD_ROWS, 0)
         cards.append({
             "id": card_id,
             "title": title,
@@ -528,7 +545,7 @@ async def export_csv(request: Request) -> Response:
 
 def routes() -> list[BaseRoute]:
     routes: list[BaseRoute] = []
-    for prefix in ("/sites/{site_id:int}", "/share/{token}"):
+    for prefix in ("/sites/{site_id:id}", "/share/{token}"):
         routes += [
             Route(prefix, dashboard),
             Route(prefix + "/reports/{report}", full_report),

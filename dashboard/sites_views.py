@@ -22,6 +22,7 @@ from dashboard.web import (
     site_for,
 )
 from footfall import snippets
+from footfall.forwarded import public_base_url
 from footfall.metadata import sites as sites_module
 from footfall.metadata.sites import Site, SiteError
 
@@ -42,7 +43,7 @@ def _values_from_form(form: Any) -> dict[str, Any]:
     return values
 
 
-def _values_from_site(site: Site | None) -> dict[str, Any]:
+def values_from_site(site: Site | None) -> dict[str, Any]:
     if site is None:
         return {"name": "", "domains": "", "timezone": "UTC", "currency": "", "excluded_ips": "", "retention_days": "0",
                 "url_denylist": "", "referrer_spam": "", "honor_dnt": True, "cookie_mode": False,
@@ -67,7 +68,7 @@ def validate(values: dict[str, Any]) -> dict[str, str]:
     errors: dict[str, str] = {}
     for key, value in values.items():
         try:
-            sites_module._clean({key: value})
+            sites_module.clean({key: value})
         except SiteError as error:
             message = str(error)
             errors[key] = message.split(": ", 1)[1] if message.startswith(key + ":") else message
@@ -77,7 +78,8 @@ def validate(values: dict[str, Any]) -> dict[str, str]:
 
 
 def collector_url(request: Request) -> str:
-    return str(request.base_url)
+    """Where snippets and share links point: the public URL, never a Host header that is not allowed."""
+    return public_base_url(request, services_of(request).settings)
 
 
 @page
@@ -101,7 +103,7 @@ async def site_list(request: Request) -> Response:
 async def site_new(request: Request) -> Response:
     require_admin(request)
     if request.method == "GET":
-        return render(request, "site_form.html", site=None, values=_values_from_site(None), errors={},
+        return render(request, "site_form.html", site=None, values=values_from_site(None), errors={},
                       timezones=timezones(), saved=False)
     values = _values_from_form(form_of(request))
     errors = validate(values)
@@ -116,7 +118,7 @@ async def site_new(request: Request) -> Response:
                   timezones=timezones(), saved=False)
 
 
-def _settings_page(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str],
+def settings_page(request: Request, site: Site, values: dict[str, Any], errors: dict[str, str],
                    status: int = 200, saved: bool = False, new_share: str = "", **extra: Any) -> Response:
     user = require_user(request)
     base = collector_url(request)
@@ -169,16 +171,16 @@ def _site_check(request: Request, site: Site) -> dict[str, Any]:
 async def site_settings(request: Request) -> Response:
     site = site_for(request, manage=True)
     if request.method == "GET":
-        return _settings_page(request, site, _values_from_site(site), {})
+        return settings_page(request, site, values_from_site(site), {})
     values = _values_from_form(form_of(request))
     errors = validate(values)
     if errors:
-        return _settings_page(request, site, values, errors, status=422)
+        return settings_page(request, site, values, errors, status=422)
     try:
         updated = services_of(request).sites.update(site.id, **values)
     except SiteError as error:
-        return _settings_page(request, site, values, {"name": str(error)}, status=422)
-    return _settings_page(request, updated, _values_from_site(updated), {}, saved=True)
+        return settings_page(request, site, values, {"name": str(error)}, status=422)
+    return settings_page(request, updated, values_from_site(updated), {}, saved=True)
 
 
 @page
@@ -202,16 +204,13 @@ async def create_share(request: Request) -> Response:
     site = site_for(request, manage=True)
     name = str(form_of(request).get("name", "")).strip()[:100]
     token = accounts_of(request).create_share_link(site.id, name)
-    return _settings_page(request, site, _values_from_site(site), {}, new_share=token)
+    return settings_page(request, site, values_from_site(site), {}, new_share=token)
 
 
 @page
 async def revoke_share(request: Request) -> Response:
     site = site_for(request, manage=True)
-    try:
-        link_id = int(request.path_params["link_id"])
-    except ValueError:
-        raise HttpError(404, "No such share link.") from None
+    link_id = int(request.path_params["link_id"])
     accounts_of(request).revoke_share_link(site.id, link_id)
     return RedirectResponse(f"/sites/{site.id}/settings#share", status_code=303)
 

@@ -15,6 +15,7 @@ from footfall.storage.clickhouse import Storage
 if TYPE_CHECKING:  # these modules use services_of themselves
     from dashboard.accounts import Accounts
     from dashboard.goals import GoalStore
+    from dashboard.login_sessions import LoginSessions
     from dashboard.session import LoginLimiter
 
 
@@ -28,6 +29,7 @@ class DashboardState:
     accounts: Accounts
     goals: GoalStore
     login_limiter: LoginLimiter
+    login_sessions: LoginSessions
 
 
 def services_of(request: Request) -> DashboardState:

@@ -12,7 +12,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from collector.request_meta import client_ip
 from dashboard import session
 from dashboard.accounts import AccountError, User
 from dashboard.web import (
@@ -25,8 +24,10 @@ from dashboard.web import (
     require_admin,
     require_user,
     services_of,
+    sessions_of,
     site_for,
 )
+from footfall.forwarded import client_address
 from footfall.metadata.sites import Site
 
 ROLE_CHOICES = (("", "No access"), ("viewer", "Viewer"), ("admin", "Site admin"))
@@ -180,6 +181,7 @@ async def user_reset_password(request: Request) -> Response:
         values = {"email": edited.email, "is_admin": edited.is_admin, "roles": accounts.site_roles(edited.id)}
         return _form_page(request, edited=edited, values=values, errors={"password": problem}, status=422)
     accounts.set_password(edited.id, password)
+    sessions_of(request).end_all(edited.id, keep=session.load(request).get("sid"))
     return RedirectResponse(f"/users/{edited.id}?done=password", status_code=303)
 
 
@@ -208,7 +210,7 @@ async def user_delete(request: Request) -> Response:
 def _settings_with(request: Request, site: Site, *, status: int = 200, **extra: Any) -> Response:
     from dashboard import sites_views
 
-    return sites_views._settings_page(request, site, sites_views._values_from_site(site), {}, status=status, **extra)
+    return sites_views.settings_page(request, site, sites_views.values_from_site(site), {}, status=status, **extra)
 
 
 @page
@@ -254,7 +256,7 @@ async def change_password(request: Request) -> Response:
     errors: dict[str, str] = {}
     # The current password is rate-limited like a login, so a stolen session cannot guess it.
     settings = services_of(request).settings
-    client, key = client_ip(request, settings.trust_proxy_headers), f"password-change:{user.id}"
+    client, key = client_address(request, settings), f"password-change:{user.id}"
     limiter = limiter_of(request)
     wait = limiter.blocked(client, key, settings.login_attempts_per_minute)
     if wait:
@@ -268,6 +270,8 @@ async def change_password(request: Request) -> Response:
     if not errors:
         accounts.set_password(user.id, str(form.get("new_password", "")))
         # Other sessions of this user end; this one goes on with the new password.
-        session.load(request).set("stamp", accounts.credential_stamp(user.id))
+        current = session.load(request)
+        current.set("stamp", accounts.credential_stamp(user.id))
+        sessions_of(request).end_all(user.id, keep=current.get("sid"))
     return render(request, "account.html", status=422 if errors else 200, tokens=accounts.list_api_tokens(user.id),
                   new_token="", password_errors=errors, password_saved=not errors)

@@ -8,13 +8,16 @@ from pathlib import Path
 from typing import Any, Awaitable, Callable
 
 import jinja2
+import jinja2.meta
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from dashboard import session
 from dashboard.accounts import Accounts, User
+from dashboard.login_sessions import LoginSessions
 from dashboard.state import services_of
 from footfall.metadata.sites import Site
+from footfall.paths import MissingFiles, require
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -101,8 +104,23 @@ environment.filters.update(
 )
 
 
+def check_files() -> None:
+    """Fail at start when the templates or assets are not installed, or a template names one that is missing."""
+    names = {path.name for path in require(TEMPLATES, "*.html", "the dashboard's templates")}
+    require(STATIC, "*", "the dashboard's assets")
+    for name in sorted(names):
+        source = (TEMPLATES / name).read_text(encoding="utf-8")
+        for used in jinja2.meta.find_referenced_templates(environment.parse(source)):
+            if used is not None and used not in names:
+                raise MissingFiles(f"the dashboard template {used} (used by {name}) is missing from {TEMPLATES}")
+
+
 def accounts_of(request: Request) -> Accounts:
     return services_of(request).accounts
+
+
+def sessions_of(request: Request) -> LoginSessions:
+    return services_of(request).login_sessions
 
 
 def limiter_of(request: Request) -> session.LoginLimiter:
@@ -118,6 +136,8 @@ def current_user(request: Request) -> User | None:
     user = accounts.get_user(uid) if isinstance(uid, int) else None
     if user is not None and current.get("stamp") != accounts.credential_stamp(user.id):
         user = None  # the password changed since this session began
+    if user is not None and not sessions_of(request).is_live(current.get("sid"), user.id, session.max_age(request)):
+        user = None  # logged out (here or everywhere) since the cookie was written
     request.state.user = user
     return user
 
@@ -170,13 +190,20 @@ def secure(response: Response) -> Response:
 Handler = Callable[[Request], Awaitable[Response]]
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
 def page(handler: Handler) -> Handler:
-    """Wrap a dashboard handler: CSRF check on POST, errors as pages, security headers, session cookie."""
+    """Wrap a dashboard handler: HEAD as GET, CSRF check on every unsafe method, errors as pages,
+    security headers, session cookie."""
 
     @functools.wraps(handler)
     async def wrapped(request: Request) -> Response:
+        if request.method == "HEAD":
+            # Answered as GET (the server sends no body); the handlers know only GET and POST.
+            request = Request({**request.scope, "method": "GET"}, request.receive)
         try:
-            if request.method == "POST":
+            if request.method not in SAFE_METHODS:
                 form = await request.form()
                 request.state.form = form
                 if not session.csrf_valid(request, form.get(session.CSRF_FIELD)):

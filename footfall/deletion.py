@@ -1,4 +1,5 @@
-"""Deleting events: forgetting one visitor, and the one place that issues ``ALTER TABLE events DELETE``.
+"""Deleting events: forgetting one visitor, and the one place that issues ``ALTER TABLE events DELETE``
+(and deletes the visits table's rows of the visits the deleted events belong to).
 
 A visitor is named the way the collector derived their pseudonymous ID:
 - ``visitor_id``: the stored 64-bit ID itself (as the dashboard shows it);
@@ -83,13 +84,27 @@ def events_table(storage: Storage, table: str = "events") -> str:
     return f"{table}_local ON CLUSTER {storage.cluster}" if storage.cluster else table
 
 
+def visits_table(storage: Storage) -> str:
+    """The visits table (sql/0004_visits_table.sql), named as a mutation must name it."""
+    return f"visits_local ON CLUSTER {storage.cluster}" if storage.cluster else "visits"
+
+
 def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> int:
-    """Delete the events matching ``where`` (bound ``parameters``); return how many there were.
+    """Delete the events matching ``where`` (bound ``parameters``) and their visits' rows; return how many events.
+
+    A visit some of whose events remain (a retention cut through it) loses its
+    row too: it started before the cut, in a period no longer kept.
 
     The rows are counted first, so a delete that matches nothing issues no mutation.
     """
     count = int(storage.query(f"SELECT count() FROM events WHERE {where}", parameters)[0][0])
     if count:
+        # First the rows of the visits these events belong to (found through the events), then the events.
+        storage.command(
+            f"ALTER TABLE {visits_table(storage)} DELETE WHERE (site_id, visit_id) IN "
+            f"(SELECT site_id, visit_id FROM events WHERE {where}) SETTINGS mutations_sync = 1",
+            parameters,
+        )
         storage.command(
             f"ALTER TABLE {events_table(storage)} DELETE WHERE {where} SETTINGS mutations_sync = 1",
             parameters,

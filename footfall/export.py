@@ -17,13 +17,13 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator
 
 from footfall.schema import COLUMNS
+from footfall.spreadsheet import escape_text, looks_like_formula
 from footfall.storage.clickhouse import Storage
 
 FORMATS = ("csv", "jsonl")
 PAGE_ROWS = 20000
 ID_COLUMNS = frozenset({"visitor_id", "visit_id", "hit_id", "user_id_hash"})
 # A spreadsheet runs a cell that starts with one of these as a formula.
-FORMULA_CHARACTERS = frozenset("=+-@\t\r")
 PLAIN_NUMBERS = (int, float)
 
 
@@ -145,8 +145,8 @@ def jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 def escape_cell(value: Any) -> Any:
     """Text that a spreadsheet would run as a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value[:1] in FORMULA_CHARACTERS:
-        return "'" + value
+    if isinstance(value, str):
+        return escape_text(value)
     return value
 
 
@@ -170,7 +170,7 @@ def csv_lines(
     for record in records:
         # Inlined escape_cell: this loop runs once per cell of a possibly long export.
         writer.writerow([
-            ("'" + value if value[:1] in FORMULA_CHARACTERS else value) if value.__class__ is str
+            ("'" + value if looks_like_formula(value) else value) if value.__class__ is str
             else value if value.__class__ in PLAIN_NUMBERS else _other_cell(value)
             for value in map(record.get, names)
         ])

@@ -9,14 +9,27 @@ command-line flags.  Every value is checked; a bad one raises
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import ipaddress
+import logging
 import os
+import re
 import tomllib
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, Mapping
 
 ENV_PREFIX = "FOOTFALL_"
+# Kubernetes sets these in every pod of a namespace with a Service called "footfall" (Docker links did the
+# same): FOOTFALL_SERVICE_HOST, FOOTFALL_SERVICE_PORT[_NAME], FOOTFALL_PORT_8000_TCP[_PROTO|_PORT|_ADDR], and
+# FOOTFALL_PORT=tcp://10.0.0.1:8000. They describe the Service, not settings: ignored with a warning.
+SERVICE_VARIABLE = re.compile(
+    r"FOOTFALL_(?:SERVICE_HOST|SERVICE_PORT(?:_\w+)?|PORT_\d+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)"
+)
+SERVICE_URL = re.compile(r"(?:tcp|udp|sctp)://", re.IGNORECASE)
+
+logger = logging.getLogger("footfall.settings")
 
 DEFAULT_URL_DENYLIST = (
     "email",
@@ -84,6 +97,15 @@ class Settings:
     max_hit_bytes: int = 16384
     max_bulk_requests: int = 1000
     trust_proxy_headers: bool = False
+    # The reverse proxies whose X-Forwarded-* headers count (addresses, networks or *), as uvicorn's
+    # forwarded_allow_ips; used only with trust_proxy_headers.
+    trusted_proxies: tuple[str, ...] = ("127.0.0.1", "::1")
+    # The URL users reach Footfall at (https://stats.example.com/): share links, snippets and redirects use it
+    # instead of the Host header.  Empty: the Host header if it is in allowed_hosts or names this machine.
+    public_url: str = ""
+    allowed_hosts: tuple[str, ...] = ()
+    # When set, /metrics answers only requests with "Authorization: Bearer <metrics_token>".
+    metrics_token: str = ""
     ua_cache_size: int = 10000
     # Spool and writer
     spool_dir: Path | None = None
@@ -100,7 +122,6 @@ class Settings:
     admin_socket: bool = True
     session_max_age_days: int = 14
     login_attempts_per_minute: int = 10
-    public_url: str = ""  # the URL users reach Footfall at, for snippets and links; "" = the host and port served
 
     # Derived values
     @property
@@ -219,10 +240,18 @@ def _validate(settings: Settings) -> None:
     check("session_max_age_days", settings.session_max_age_days >= 1, "must be at least 1")
     check("login_attempts_per_minute", settings.login_attempts_per_minute >= 1, "must be at least 1")
     check("collector", settings.collector or settings.dashboard, "collector and dashboard cannot both be off")
+    for entry in settings.trusted_proxies:
+        if entry != "*":
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                check("trusted_proxies", False, f"{entry!r} is not an address, a network like 10.0.0.0/8, or *")
+    check("public_url", _is_public_url(settings.public_url), "must be an http:// or https:// URL with a host, "
+          "and no query or fragment (for example https://stats.example.com/)")
+    for entry in settings.allowed_hosts:
+        check("allowed_hosts", all(c.isalnum() or c in ".-:[]" for c in entry), f"{entry!r} is not a host name")
     dsn = settings.clickhouse_dsn
     check("dsn", dsn.startswith(("chdb:", "http://", "https://")), "must start with chdb:, http:// or https://")
-    check("public_url", not settings.public_url or settings.public_url.startswith(("http://", "https://")),
-          "must start with http:// or https://")
     check("cluster", not settings.cluster or settings.cluster.replace("_", "").isalnum(), "must be a plain cluster name")
     if settings.geoip_path not in ("", "none", "off", "bundled"):
         check("geoip_path", Path(settings.geoip_path).is_file(), f"no file at {settings.geoip_path}")
@@ -230,6 +259,20 @@ def _validate(settings: Settings) -> None:
         ipaddress.ip_address(settings.host)
     except ValueError:
         check("host", settings.host == "localhost" or all(c.isalnum() or c in ".-" for c in settings.host), "is not a host name or address")
+
+
+def _is_public_url(url: str) -> bool:
+    if not url:
+        return True
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        return False
+    return (
+        parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
+        and not parts.username and not parts.password and url.isprintable() and " " not in url
+    )
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -265,13 +308,19 @@ def load(
                     raise SettingsError(key, f"unknown key in {path}")
                 values[key] = raw
     env = os.environ if environ is None else environ
+    ignored = []
     for name, raw in env.items():
         if not name.startswith(ENV_PREFIX) or name == ENV_PREFIX + "CONFIG":
             continue
+        if is_service_variable(name, raw):
+            ignored.append(name)
+            continue
         key = name[len(ENV_PREFIX):].lower()
         if key not in FIELDS:
-            raise SettingsError(name, "unknown setting")
+            raise SettingsError(name, "unknown setting" + _did_you_mean(key))
         values[key] = raw
+    if ignored:
+        logger.warning("ignoring %s: Kubernetes service variables, not Footfall settings", ", ".join(sorted(ignored)))
     for key, raw in (overrides or {}).items():
         if raw is None:
             continue
@@ -292,6 +341,18 @@ def load(
     settings = dataclasses.replace(start, **coerced)
     _validate(settings)
     return settings
+
+
+def is_service_variable(name: str, value: str) -> bool:
+    """Whether ``name=value`` is one of the variables Kubernetes sets for a Service called "footfall"."""
+    if name == ENV_PREFIX + "PORT":
+        return bool(SERVICE_URL.match(value.strip()))  # FOOTFALL_PORT=8080 is still the port
+    return name[len(ENV_PREFIX):].lower() not in FIELDS and bool(SERVICE_VARIABLE.fullmatch(name))
+
+
+def _did_you_mean(key: str) -> str:
+    close = difflib.get_close_matches(key, FIELDS, n=1)
+    return f" (did you mean {ENV_PREFIX}{close[0].upper()}?)" if close else ""
 
 
 __all__ = ["Settings", "SettingsError", "load", "DEFAULT_URL_DENYLIST"]

@@ -10,7 +10,7 @@ y:"Ihre Besuche werden derzeit gezählt.",
 o:"Sie haben widersprochen: Ihre Besuche werden nicht gezählt.",
 g:"Ihr Browser sendet „Do Not Track“ oder „Global Privacy Control“: es wird ohnehin nichts erfasst.",
 b:"Meine erfassten Daten löschen",
-x:"Gelöschte Einträge über Sie: ",
+x:"Die über Sie erfassten Daten sind gelöscht.",
 k:"Hier ist nichts an Ihren Browser gebunden.",
 f:"Nicht gelöscht, bitte später erneut versuchen."
 }:{
@@ -22,7 +22,7 @@ y:"Your visits are currently counted.",
 o:"You have opted out: your visits are not counted.",
 g:"Your browser sends Do Not Track or Global Privacy Control, so nothing is recorded anyway.",
 b:"Delete the data collected about me",
-x:"Deleted records about you: ",
+x:"The data collected about you is deleted.",
 k:"Nothing here is tied to your browser.",
 f:"Not deleted, please try again later."
 },
@@ -36,5 +36,5 @@ function show(){var on=!/(^|; )footfall_optout=1/.test(d.cookie);i.checked=on;i.
 function C(c,v){d.cookie=c+"="+v+";path=/;SameSite=Lax"+(location.protocol[4]=="s"?";Secure":"")}
 i.onchange=function(){["footfall_optout","mtm_consent_removed"].map(c=>C(c,i.checked?";max-age=0":"1;max-age=34560000"));show()};
 if(b)b.onclick=function(){b.disabled=1;i.checked&&i.click();self._paq&&_paq.push(["optUserOut"]);
-fetch(s.src.replace(/[^/]*$/,"optout/forget"),{method:"POST",body:new URLSearchParams({idsite:k[3],visitor:k[4]})}).then(a=>a.json().then(j=>a.ok?(b.remove(),C(k[2],";max-age=0"),t.x+j.deleted+"."):a.status==409?t.k:t.f)).catch(()=>t.f).then(v=>{m.textContent+=" "+v;b.disabled=0})};
+fetch(s.src.replace(/[^/]*$/,"optout/forget"),{method:"POST",body:new URLSearchParams({idsite:k[3],visitor:k[4]})}).then(a=>a.json().then(j=>a.ok?(b.remove(),C(k[2],";max-age=0"),t.x):a.status==409?t.k:t.f)).catch(()=>t.f).then(v=>{m.textContent+=" "+v;b.disabled=0})};
 show()}(document,navigator);

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -7,6 +8,11 @@ import pytest
 
 from footfall.storage.clickhouse import Storage
 from tests.support import LiveServer, free_port, make_settings
+
+# `python -m footfall …` subprocesses run this checkout's code, whatever is installed.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    [str(Path(__file__).resolve().parent.parent), *filter(None, [os.environ.get("PYTHONPATH")])]
+)
 
 
 @pytest.fixture

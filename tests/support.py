@@ -58,7 +58,8 @@ class LiveServer:
         self.port = settings.port
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on"
+            self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False, lifespan="on",
+            proxy_headers=False,  # as footfall.app.server: the app reads forwarded headers from trusted proxies itself
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -89,7 +90,7 @@ class LiveServer:
             if writer.flush_once() and not writer.spool.sealed():
                 break
             time.sleep(0.05)
-        writer._flush_drops()
+        writer.flush_drops()
 
     def rows(self, sql: str = "SELECT * FROM events ORDER BY timestamp", **parameters: Any) -> list[dict[str, Any]]:
         self.flush()

@@ -106,7 +106,7 @@ def test_the_cli_points_at_the_port_the_server_runs_on_or_the_public_url(tmp_pat
     stopped = footfall("site", "add", "--data-dir", str(data_dir), "--domain", "example.com", env={"FOOTFALL_PORT": "8123"})
     assert 'src="http://127.0.0.1:8123/footfall.js"' in stopped.stdout  # no server: the configured port
     assert_sentence(footfall("site", "list", "--data-dir", str(data_dir), env={"FOOTFALL_PUBLIC_URL": "stats.example.org"}),
-                    "invalid setting 'public_url': must start with http:// or https://")
+                    "invalid setting 'public_url': must be an http:// or https:// URL with a host")
 
 
 def test_site_check_explains_refused_hits_and_site_domains_adds_the_host(tmp_path: Path) -> None:

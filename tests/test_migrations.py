@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -79,7 +80,12 @@ def test_cluster_rendering_gives_replicated_and_distributed_tables() -> None:
     assert "Distributed(prod, currentDatabase(), dropped_hits_local, site_id)" in text
     assert not re.search(r"ENGINE\s*=\s*MergeTree", text)
     assert "non_replicated_deduplication_window" not in text
+    assert re.search(r"CREATE MATERIALIZED VIEW IF NOT EXISTS visits_from_events ON CLUSTER prod TO visits_local", text)
+    assert "FROM events_local" in text
     for statement in statements:
+        code = "\n".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+        if code.lstrip().startswith("INSERT"):
+            continue  # data copies run once, through the Distributed tables
         assert "ON CLUSTER prod" in statement
 
 
@@ -126,3 +132,37 @@ def test_cluster_alters_change_columns_on_both_tables_and_indexes_on_the_data_on
     assert migrations.for_cluster(add_index, "prod", "rand()") == [
         "ALTER TABLE events_local ON CLUSTER prod ADD INDEX IF NOT EXISTS i x TYPE minmax GRANULARITY 4"
     ]
+
+
+def columns(storage: Storage) -> dict[str, list[tuple[str, str]]]:
+    rows = storage.query("SELECT table, name, type FROM system.columns WHERE database = currentDatabase() "
+                         "AND table != 'schema_migrations' ORDER BY table, position")
+    found: dict[str, list[tuple[str, str]]] = {}
+    for table, name, kind in rows:
+        found.setdefault(table, []).append((name, kind))
+    return found
+
+
+def test_an_upgrade_from_the_oldest_schema_keeps_the_data_and_ends_like_a_fresh_install(tmp_path: Path) -> None:
+    oldest = tmp_path / "oldest"
+    oldest.mkdir()
+    first = migrations.discover()[0]
+    (oldest / first.path.name).write_text(first.sql)
+
+    fresh = Storage(f"chdb://{tmp_path / 'fresh'}")
+    migrations.migrate(fresh)
+    wanted = columns(fresh)
+    fresh.close()
+
+    storage = Storage(f"chdb://{tmp_path / 'upgraded'}")
+    try:
+        assert [m.version for m in migrations.migrate(storage, oldest)] == [first.version]
+        storage.insert("events", [[1, datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc), 77, 1001, "pageview", "/old"]],
+                       ["site_id", "timestamp", "visitor_id", "hit_id", "event_type", "pathname"])
+        applied = migrations.migrate(storage)  # what `footfall migrate` does after an upgrade
+        assert [m.version for m in applied] == [m.version for m in migrations.discover()[1:]]
+        assert migrations.migrate(storage) == []
+        assert columns(storage) == wanted
+        assert storage.query("SELECT site_id, visitor_id, hit_id, pathname FROM events") == [(1, 77, 1001, "/old")]
+    finally:
+        storage.close()

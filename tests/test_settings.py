@@ -154,3 +154,53 @@ def test_serve_with_a_bad_file_value_exits_naming_the_key(tmp_path: Path) -> Non
                             env={k: v for k, v in os.environ.items() if not k.startswith("FOOTFALL_")})
     assert result.returncode != 0
     assert "ipv4_mask_bytes" in result.stderr
+
+
+KUBERNETES = {  # what a pod gets for `kind: Service, metadata.name: footfall`, ports 8000 (named http) and 9000/UDP
+    "FOOTFALL_SERVICE_HOST": "10.0.0.1",
+    "FOOTFALL_SERVICE_PORT": "8000",
+    "FOOTFALL_SERVICE_PORT_HTTP": "8000",
+    "FOOTFALL_PORT": "tcp://10.0.0.1:8000",
+    "FOOTFALL_PORT_8000_TCP": "tcp://10.0.0.1:8000",
+    "FOOTFALL_PORT_8000_TCP_PROTO": "tcp",
+    "FOOTFALL_PORT_8000_TCP_PORT": "8000",
+    "FOOTFALL_PORT_8000_TCP_ADDR": "10.0.0.1",
+    "FOOTFALL_PORT_9000_UDP_ADDR": "10.0.0.1",
+}
+
+
+def test_kubernetes_service_variables_are_ignored_with_a_warning(caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level("WARNING", logger="footfall.settings"):
+        settings = load(config_file=None, environ={**KUBERNETES, "FOOTFALL_HOST": "0.0.0.0"})
+    assert (settings.host, settings.port) == ("0.0.0.0", Settings().port)
+    [warning] = [r.getMessage() for r in caplog.records if r.name == "footfall.settings"]
+    assert all(name in warning for name in KUBERNETES)
+    assert "Kubernetes" in warning
+
+
+def test_a_real_port_next_to_the_service_variables_still_counts() -> None:
+    environ = {**KUBERNETES, "FOOTFALL_PORT": "9001"}
+    assert load(config_file=None, environ=environ).port == 9001
+
+
+@pytest.mark.parametrize(("name", "hint"), [
+    ("FOOTFALL_PROT", "FOOTFALL_PORT"),
+    ("FOOTFALL_RETENTION_DAY", "FOOTFALL_RETENTION_DAYS"),
+    ("FOOTFALL_SERVICEHOST", None),
+    ("FOOTFALL_PORT_8000", None),
+])
+def test_a_typo_in_a_name_still_stops_naming_it(name: str, hint: str | None) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load(config_file=None, environ={**KUBERNETES, name: "1"})
+    assert raised.value.key == name
+    if hint:
+        assert f"did you mean {hint}?" in str(raised.value)
+
+
+def test_serve_in_a_kubernetes_pod_starts_and_says_what_it_ignored(tmp_path: Path) -> None:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("FOOTFALL_")}, **KUBERNETES}
+    result = subprocess.run([sys.executable, "-m", "footfall", "site", "list", "--data-dir", str(tmp_path / "d")],
+                            capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "No sites yet" in result.stdout
+    assert "ignoring FOOTFALL_PORT, FOOTFALL_PORT_8000_TCP" in result.stderr

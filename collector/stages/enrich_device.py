@@ -13,5 +13,4 @@ def enrich_device(hit: Hit, context: PipelineContext) -> DropReason | None:
     hit.os = device.os
     hit.os_version = device.os_version
     hit.device_type = device.device_type
-    hit.is_bot = device.is_bot
     return None

@@ -31,8 +31,11 @@ def compare(
     For bounce rate the change is in percentage points, as Plausible shows it.
     """
     metrics = list(metrics or KPI_METRICS)
-    now = aggregate(storage, query, metrics)
-    before = aggregate(storage, previous, metrics)
+    return changes(aggregate(storage, query, metrics), aggregate(storage, previous, metrics), metrics)
+
+
+def changes(now: dict[str, Any], before: dict[str, Any], metrics: list[str]) -> dict[str, dict[str, Any]]:
+    """:func:`compare`'s answer from the two periods' numbers (rows of a breakdown without dimensions)."""
     result: dict[str, dict[str, Any]] = {}
     for metric in metrics:
         if metric in ("bounce_rate", "conversion_rate"):

@@ -23,7 +23,16 @@ from typing import Any
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats.dimensions import COUNTED, INTERACTION, IS_GOAL, Dimension
 from dashboard.stats.query import Params, StatsQuery
-from dashboard.stats.sql import hits_relation, match_sql, render_filter, sessionized_hits, split_filters, visit_columns_for
+from dashboard.stats.sql import (
+    STORED_VISIT_COLUMNS,
+    hits_relation,
+    match_sql,
+    render_filter,
+    sessionized_hits,
+    split_filters,
+    stored_visits,
+    visit_columns_for,
+)
 
 
 def general_sql(
@@ -60,13 +69,29 @@ FROM (
     return sql + group_order_limit(dims, params, order, limit, offset), params.values
 
 
+# What a visit contributes to its group (``metrics.VISIT_LEVEL``) when no event filter applies, over the
+# visits table's partial rows (``s_<column>``, see :func:`sql.stored_visits`).
+STORED_VISIT_LEVEL = {
+    "l_matched": "sum(s_visit_hits) > 0",
+    "l_pageviews": "sum(s_visit_pageviews)",
+    "l_events": "sum(s_visit_hits)",
+    "l_revenue": "sum(s_visit_revenue)",
+    "l_converted": "sum(s_visit_goals) > 0",
+    "l_visit_pageviews": "sum(s_visit_pageviews)",
+    "l_visit_interactions": "sum(s_visit_interactions)",
+    "l_duration_ms": "toUnixTimestamp64Milli(max(s_visit_end)) - toUnixTimestamp64Milli(min(s_visit_first))",
+}
+
+
 def visits_relation(
     query: StatsQuery, params: Params, dims: list[Dimension], components: list[str]
 ) -> tuple[str, str, list[str]]:
     """One row per visit that starts in the query's range: ``(relation, keep, dimension SQL)``.
 
-    One ``GROUP BY visit_id`` over the hits gives every visit's attributes and
-    the counts ``components`` need, with the event filters folded into them;
+    Without event filters the rows come from the visits table
+    (:func:`sql.stored_visits`).  Otherwise one ``GROUP BY visit_id`` over the
+    hits gives every visit's attributes and the counts ``components`` need,
+    with the event filters folded into them;
     ``keep`` is the condition for the visits the filters keep (visit filters
     are evaluated per visit).
     """
@@ -79,6 +104,16 @@ def visits_relation(
     dim_sql = [dim.expression(params, tz) for dim in dims]
     conditions = [dim.condition(params, tz) for dim in dims if dim.only]
     visit_level = metric_defs.visit_level_for(components)
+    if not event_filters and query.stored_visits:
+        # Nothing asks about single hits: the visits table has every visit's row.
+        columns = {
+            "visitor_id": STORED_VISIT_COLUMNS["visitor_id"],
+            "visit_start": STORED_VISIT_COLUMNS["visit_start"],
+            **{name: STORED_VISIT_COLUMNS[name] for name in visit_columns_for(dim_sql + conditions + visit_match)},
+            **{name: STORED_VISIT_LEVEL[name] for name in visit_level},
+        }
+        keep = " AND ".join(f"({c})" for c in ["visit_hits > 0", *visit_match])
+        return stored_visits(query, params, columns), keep, dim_sql
     per_visit = {
         "visitor_id": "any(visitor_id)",
         "visit_start": "any(visit_start)",

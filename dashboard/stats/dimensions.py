@@ -29,6 +29,30 @@ def _first(column: str) -> str:
     return f"argMinIf({column}, timestamp, counted)"
 
 
+# A visit's source, UTM, location and device: its first counted hit's.
+FIRST_HIT_COLUMNS = (
+    "hostname",
+    "referrer",
+    "referrer_host",
+    "referrer_type",
+    "referrer_name",
+    "utm_source",
+    "utm_medium",
+    "utm_campaign",
+    "utm_term",
+    "utm_content",
+    "country_code",
+    "region",
+    "city",
+    "browser",
+    "browser_version",
+    "os",
+    "os_version",
+    "device_type",
+    "screen_size",
+    "language",
+)
+
 # Visit attributes, aggregated over a visit's hits (``GROUP BY visit_id``).
 VISIT_COLUMNS: dict[str, str] = {
     "visit_first": "min(timestamp)",
@@ -38,31 +62,7 @@ VISIT_COLUMNS: dict[str, str] = {
     "visit_interactions": f"countIf({INTERACTION})",
     "entry_page": "argMinIf(pathname, timestamp, event_type = 'pageview')",
     "exit_page": "argMaxIf(pathname, timestamp, event_type = 'pageview')",
-    **{
-        f"v_{column}": _first(column)
-        for column in (
-            "hostname",
-            "referrer",
-            "referrer_host",
-            "referrer_type",
-            "referrer_name",
-            "utm_source",
-            "utm_medium",
-            "utm_campaign",
-            "utm_term",
-            "utm_content",
-            "country_code",
-            "region",
-            "city",
-            "browser",
-            "browser_version",
-            "os",
-            "os_version",
-            "device_type",
-            "screen_size",
-            "language",
-        )
-    },
+    **{f"v_{column}": _first(column) for column in FIRST_HIT_COLUMNS},
 }
 ALWAYS_VISIT_COLUMNS = ("visit_first", "visit_end", "visit_hits", "visit_pageviews", "visit_interactions")
 

@@ -9,6 +9,7 @@ from dashboard.stats.query import StatsQuery
 
 PAGE_METRICS = ["visitors", "pageviews", "bounce_rate", "visit_duration"]
 ENTRY_METRICS = ["visitors", "visits", "bounce_rate", "visit_duration"]
+EXIT_METRICS = ["visitors", "visits"]
 
 
 def top_pages(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0, metrics: list[str] | None = None) -> Result:
@@ -20,7 +21,7 @@ def entry_pages(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int
 
 
 def exit_pages(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0, metrics: list[str] | None = None) -> Result:
-    return breakdown(storage, query, ["visit:exit_page"], metrics or ["visitors", "visits"], limit=limit, offset=offset)
+    return breakdown(storage, query, ["visit:exit_page"], metrics or EXIT_METRICS, limit=limit, offset=offset)
 
 
 def page_titles(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int = 0, metrics: list[str] | None = None) -> Result:

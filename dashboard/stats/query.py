@@ -31,6 +31,8 @@ class StatsQuery:
     filters: tuple[FilterExpr, ...] = ()
     visit_timeout_minutes: int = 30
     interval: str = "day"
+    # Visit-level reports read the visits table; False regroups the events (the benchmark compares both).
+    stored_visits: bool = True
 
     @classmethod
     def for_period(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dashboard.stats.breakdown import breakdown
+from dashboard.stats.breakdown import Result, breakdown
 from dashboard.stats.metrics import KPI_METRICS
 from dashboard.stats.periods import Period, time_labels
 from dashboard.stats.query import QueryError, StatsQuery
@@ -25,7 +25,11 @@ def timeseries(
     interval = interval or query.interval
     if interval not in ("hour", "day", "week", "month"):
         raise QueryError("interval: must be hour, day, week or month")
-    result = breakdown(storage, query, [f"time:{interval}"], metrics, limit=None)
+    return fill(breakdown(storage, query, [f"time:{interval}"], metrics, limit=None), period, metrics, interval)
+
+
+def fill(result: Result, period: Period, metrics: list[str], interval: str) -> list[dict[str, Any]]:
+    """:func:`timeseries`' answer from a breakdown by ``time:<interval>``: every bucket, empty ones as 0."""
     found = {row["value"]: row for row in result.rows}
     series = []
     for label in time_labels(period, interval):

@@ -1,59 +1,90 @@
 """The local admin endpoint: CLI commands that touch data while ``footfall serve`` runs.
 
 Embedded ClickHouse lets one process own the data directory, so a second
-process (``footfall forget``, ``footfall export``) cannot open it while the
-server runs.  On start the server writes a random token to
-``<data_dir>/admin.token`` (mode 0600, readable only by the user who runs it)
-and its own URL to ``<data_dir>/admin.url``; ``/admin/api/...`` then answers
-requests that come from this machine and carry ``Authorization: Bearer <token>``.
-Both files are removed on shutdown, and a new token is made on every start.
+process (``footfall forget``, ``footfall export``, ``footfall retention
+--apply``, ``footfall token create``) cannot open it while the server runs.
+The server therefore answers ``/admin/api/...`` on a listener of its own, never
+on the public one: a Unix socket ``<data_dir>/admin.sock`` (mode 0600, in the
+0700 data directory), or, where the path is too long for a socket, a
+loopback-only TCP port.  ``<data_dir>/admin.url`` says which, and
+``<data_dir>/admin.token`` (mode 0600) holds a random token that every request
+carries as ``Authorization: Bearer <token>``.  Both files are removed on
+shutdown, and a new token is made on every start.
+
+Other commands use :meth:`AdminClient.discover` and :meth:`AdminClient.call`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import http.client
 import ipaddress
 import json
 import logging
 import os
 import queue
 import secrets
-import urllib.error
+import socket
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from footfall import deletion, export, retention
+from footfall import backup, deletion, export, retention
 from footfall.app import demo
-from footfall.settings import Settings, local_url
+from footfall.forwarded import client_address
+from footfall.settings import Settings
+
+logger = logging.getLogger("footfall")
 
 TOKEN_FILE = "admin.token"
 URL_FILE = "admin.url"
+SOCKET_FILE = "admin.sock"
+UNIX_SCHEME = "unix:"
 PREFIX = "/admin/api"
 DRAIN_SECONDS = 30.0
-
-logger = logging.getLogger("footfall")
+MAX_SOCKET_PATH = 100  # sun_path holds 104 to 108 bytes, depending on the system
 
 Handler = Callable[[Request], Awaitable[Response]]
 
 
 # The server side
-def write_credentials(data_dir: Path, url: str) -> str:
+def _bind(data_dir: Path) -> tuple[socket.socket, str]:
+    """A listening socket only this user (Unix socket) or this machine (loopback port) can reach, and its address."""
+    path = data_dir / SOCKET_FILE
+    if hasattr(socket, "AF_UNIX") and len(os.fsencode(path.resolve())) <= MAX_SOCKET_PATH:
+        path.unlink(missing_ok=True)  # left by a server that was killed
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(str(path))
+        os.chmod(path, 0o600)  # before listen(): nobody can connect earlier
+        sock.listen(128)
+        return sock, UNIX_SCHEME + str(path.resolve())
+    logger.warning("the data directory path is too long for a Unix socket; the admin endpoint listens on loopback")
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(128)
+    return sock, f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+
+def write_credentials(data_dir: Path, address: str, token: str | None = None) -> str:
     data_dir.mkdir(parents=True, exist_ok=True)
-    token = secrets.token_urlsafe(32)
+    token = token or secrets.token_urlsafe(32)
     token_path = data_dir / TOKEN_FILE
     token_path.unlink(missing_ok=True)
     descriptor = os.open(token_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as handle:
         handle.write(token)
-    (data_dir / URL_FILE).write_text(url + "\n", encoding="utf-8")
+    url_path = data_dir / URL_FILE
+    url_path.unlink(missing_ok=True)
+    descriptor = os.open(url_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(address + "\n")
     return token
 
 
@@ -67,35 +98,56 @@ def remove_credentials(data_dir: Path, token: str) -> None:
         return
     token_path.unlink(missing_ok=True)
     (data_dir / URL_FILE).unlink(missing_ok=True)
+    (data_dir / SOCKET_FILE).unlink(missing_ok=True)
+
+
+def admin_app(services: Any, token: str) -> Starlette:
+    app = Starlette(routes=routes())
+    app.state.services = services
+    app.state.admin_token = token
+    return app
 
 
 @contextlib.asynccontextmanager
-async def credentials(app: Starlette, settings: Settings) -> AsyncIterator[None]:
-    """Write the token and URL while the server runs (when ``admin_socket`` is on)."""
+async def serving(services: Any, settings: Settings) -> AsyncIterator[str | None]:
+    """Serve the admin endpoint on its own listener while the server runs (when ``admin_socket`` is on).
+
+    Yields the listener's address (``unix:/path`` or a loopback URL), or None when off.
+    """
     if not settings.admin_socket:
-        yield
+        yield None
         return
-    token = write_credentials(settings.data_dir, local_url(settings.host, settings.port))
-    app.state.admin_token = token
+    token = secrets.token_urlsafe(32)
+    app = admin_app(services, token)
+    sock, address = _bind(settings.data_dir)
+    config = uvicorn.Config(
+        app, lifespan="off", log_config=None, access_log=False, proxy_headers=False, server_header=False,
+        timeout_graceful_shutdown=5,
+    )
+    config.load()
+    server = uvicorn.Server(config)
+    server.lifespan = config.lifespan_class(config)
+    await server.startup(sockets=[sock])
+    write_credentials(settings.data_dir, address, token)
     try:
-        yield
+        yield address
     finally:
-        app.state.admin_token = None
         remove_credentials(settings.data_dir, token)
+        app.state.admin_token = None
+        await server.shutdown(sockets=[sock])
 
 
 def _is_local(request: Request) -> bool:
-    if request.client is None:
-        return False
+    """A Unix-socket peer, or a loopback one (behind a trusted proxy: the address it forwarded)."""
+    if request.client is None or not request.client.host:
+        return True  # a Unix-socket peer: the socket's mode (0600) already said who may connect
+    services = getattr(request.app.state, "services", None)
+    settings = services.settings if services is not None else Settings()
     try:
-        client = ipaddress.ip_address(request.client.host)
+        client = ipaddress.ip_address(client_address(request, settings))
     except ValueError:
         return False
-    if client.is_loopback:
-        return True
-    # A connection from this machine to one of its own addresses.
-    server = request.scope.get("server")
-    return bool(server) and request.client.host == server[0]
+    return client.is_loopback
 
 
 def guarded(handler: Handler) -> Handler:
@@ -116,7 +168,10 @@ def guarded(handler: Handler) -> Handler:
 
 
 async def ping(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "pid": os.getpid()})
+    """Alive, and the URL users reach this server at (for the CLI's snippets and links)."""
+    services = getattr(request.app.state, "services", None)
+    url = services.settings.base_url if services is not None else ""
+    return JSONResponse({"status": "ok", "pid": os.getpid(), "url": url})
 
 
 async def forget(request: Request) -> Response:
@@ -167,6 +222,24 @@ async def enforce_retention(request: Request) -> Response:
         retention.enforce, services.storage, services.sites.list(), services.settings.retention_days
     )
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
+
+
+async def make_backup(request: Request) -> Response:
+    services = request.app.state.services
+    try:
+        dest = backup.check_destination(Path(str((await request.json()).get("dest", ""))))
+    except (json.JSONDecodeError, AttributeError):
+        return JSONResponse({"error": "expected a JSON body with dest"}, 400)
+    except backup.BackupError as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    # Every hit acknowledged so far goes into the backup.
+    if not await services.writer.drain(DRAIN_SECONDS):
+        return JSONResponse({"error": "storage is behind; try again shortly"}, 503, {"Retry-After": "10"})
+    try:
+        manifest = await asyncio.to_thread(backup.create, services.storage, services.db, dest)
+    except (backup.BackupError, OSError) as exc:
+        return JSONResponse({"error": str(exc)}, 400)
+    return JSONResponse(manifest.to_json())
 
 
 async def site_check(request: Request) -> Response:
@@ -249,6 +322,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
+        Route(f"{PREFIX}/backup", guarded(make_backup), methods=["POST"]),
         Route(f"{PREFIX}/demo", guarded(demo_data), methods=["POST"]),
         Route(f"{PREFIX}/site-check", guarded(site_check), methods=["GET"]),
         Route(f"{PREFIX}/site-delete", guarded(delete_site), methods=["POST"]),
@@ -260,82 +334,119 @@ class AdminError(RuntimeError):
     """The running server refused or failed a request; the message says why."""
 
 
+class _UnixConnection(http.client.HTTPConnection):
+    def __init__(self, path: str, timeout: float) -> None:
+        super().__init__("localhost", timeout=timeout)
+        self._path = path
+
+    def connect(self) -> None:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.settimeout(self.timeout)
+        try:
+            sock.connect(self._path)
+        except OSError:
+            sock.close()
+            raise
+        self.sock = sock
+
+
 class AdminClient:
-    def __init__(self, url: str, token: str, timeout: float = 600.0) -> None:
-        self.url = url.rstrip("/")
+    """Calls the running server's admin endpoint: ``AdminClient.discover(data_dir).call("GET", "/ping")``."""
+
+    def __init__(self, address: str, token: str, timeout: float = 600.0) -> None:
+        self.address = address.strip().rstrip("/")
         self.token = token
         self.timeout = timeout
-        # Never through an HTTP proxy from the environment: this is a local call carrying a secret.
-        self._opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
     @classmethod
     def discover(cls, data_dir: Path) -> AdminClient | None:
         """The running server's admin endpoint, if its files are there and it answers."""
         try:
-            url = (data_dir / URL_FILE).read_text(encoding="utf-8").strip()
+            address = (data_dir / URL_FILE).read_text(encoding="utf-8").strip()
             token = (data_dir / TOKEN_FILE).read_text(encoding="utf-8").strip()
         except OSError:
             return None
-        client = cls(url, token)
+        client = cls(address, token)
         try:
-            client._call("GET", "/ping", timeout=3)
+            client.call("GET", "/ping", timeout=3)
         except (AdminError, OSError):
             return None
         return client
 
-    def _request(self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None):
-        url = self.url + PREFIX + path
+    def _connection(self, timeout: float) -> http.client.HTTPConnection:
+        # Never through an HTTP proxy from the environment: this is a local call carrying a secret.
+        if self.address.startswith(UNIX_SCHEME):
+            return _UnixConnection(self.address[len(UNIX_SCHEME):], timeout)
+        parts = urllib.parse.urlsplit(self.address)
+        return http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80, timeout=timeout)
+
+    @contextlib.contextmanager
+    def open(
+        self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None,
+        timeout: float | None = None,
+    ) -> Iterator[http.client.HTTPResponse]:
+        """The response to one request (status < 400), to read or stream; AdminError otherwise."""
+        target = PREFIX + path
         if params:
-            url += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
+            target += "?" + urllib.parse.urlencode({k: v for k, v in params.items() if v not in (None, "")})
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(url, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {self.token}")
+        headers = {"Authorization": f"Bearer {self.token}", "Host": "localhost"}
         if data is not None:
-            request.add_header("Content-Type", "application/json")
-        return request
-
-    def _open(self, request: urllib.request.Request, timeout: float | None = None):
+            headers["Content-Type"] = "application/json"
+        connection = self._connection(timeout or self.timeout)
         try:
-            return self._opener.open(request, timeout=timeout or self.timeout)
-        except urllib.error.HTTPError as exc:
             try:
-                message = json.loads(exc.read()).get("error", exc.reason)
-            except (ValueError, AttributeError):
-                message = exc.reason
-            raise AdminError(f"the server answered {exc.code}: {message}") from None
-        except urllib.error.URLError as exc:
-            raise AdminError(f"cannot reach the server at {self.url}: {exc.reason}") from None
+                connection.request(method, target, body=data, headers=headers)
+                response = connection.getresponse()
+            except OSError as exc:
+                raise AdminError(f"cannot reach the server at {self.address}: {exc.strerror or exc}") from None
+            if response.status >= 400:
+                try:
+                    message = json.loads(response.read()).get("error", response.reason)
+                except (ValueError, AttributeError):
+                    message = response.reason
+                raise AdminError(f"the server answered {response.status}: {message}")
+            yield response
+        finally:
+            connection.close()
 
-    def _call(self, method: str, path: str, body: Any = None, timeout: float | None = None) -> dict[str, Any]:
-        with self._open(self._request(method, path, body), timeout) as response:
+    def call(self, method: str, path: str, body: Any = None, timeout: float | None = None,
+             params: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One request whose answer is a JSON object."""
+        with self.open(method, path, body, params, timeout) as response:
             return json.loads(response.read())
 
     def forget(self, visitor: deletion.Visitor) -> deletion.Forgotten:
-        answer = self._call("POST", "/forget", visitor.to_json())
+        answer = self.call("POST", "/forget", visitor.to_json())
         return deletion.Forgotten(int(answer["deleted"]), int(answer["visitor_ids"]))
 
     @contextlib.contextmanager
     def export(self, site_id: int, date_from: str | None, date_to: str | None) -> Iterator[tuple[int, Iterator[dict]]]:
         """(total rows, the rows as dicts), streamed from the server."""
-        request = self._request("GET", "/export", params={"site_id": site_id, "from": date_from, "to": date_to})
-        with self._open(request) as response:
+        with self.open("GET", "/export", params={"site_id": site_id, "from": date_from, "to": date_to}) as response:
             total = int(response.headers.get("X-Footfall-Rows", "0"))
             yield total, (json.loads(line) for line in response if line.strip())
 
+    def backup(self, dest: Path) -> backup.Manifest:
+        return backup.Manifest.from_json(self.call("POST", "/backup", {"dest": str(dest)}))
+
     def enforce_retention(self) -> dict[int, int]:
-        answer = self._call("POST", "/retention", {})
+        answer = self.call("POST", "/retention", {})
         return {int(site_id): count for site_id, count in answer["deleted"].items()}
 
-    def delete_site(self, site_id: int) -> int:
-        return int(self._call("POST", "/site-delete", {"site_id": site_id})["deleted"])
+    def server_url(self) -> str:
+        """The URL users reach the running server at (its public_url, else the host and port it serves)."""
+        return str(self.call("GET", "/ping", timeout=3).get("url", ""))
 
     def site_check(self, site_id: int) -> dict[str, Any]:
-        with self._open(self._request("GET", "/site-check", params={"site_id": site_id})) as response:
-            return json.loads(response.read())
+        return self.call("GET", "/site-check", params={"site_id": site_id})
+
+    def delete_site(self, site_id: int) -> int:
+        return int(self.call("POST", "/site-delete", {"site_id": site_id})["deleted"])
 
     def demo(self, options: dict[str, Any], progress: Callable[[str], None]) -> demo.DemoResult:
         """Run the demo in the server, reporting its progress; raises AdminError with the demo's message."""
-        with self._open(self._request("POST", "/demo", options)) as response:
+        with self.open("POST", "/demo", options) as response:
             for line in response:
                 if not line.strip():
                     continue

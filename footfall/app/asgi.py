@@ -8,15 +8,18 @@ from typing import AsyncIterator
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
-from starlette.routing import BaseRoute
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Match, Route
 
 from collector.fast_path import TrackingFastPath
 from collector.routes import routes as collector_routes
 from footfall import retention
 from footfall.app import admin
 from footfall.app import services as services_module
+from footfall.forwarded import public_base_url
+from footfall.security_headers import SecurityHeaders
 from footfall.settings import Settings
+from footfall.storage import migrations
 
 logger = logging.getLogger("footfall")
 
@@ -27,7 +30,28 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("internal error\n", status_code=500)
 
 
+async def not_found(request: Request, exc: Exception) -> Response:
+    """404, or a redirect to the same path with(out) its trailing slash when that one exists.
+
+    Starlette's own slash redirect writes the Host header into ``Location``;
+    this one uses the public URL (see ``footfall.forwarded``).
+    """
+    path = request.url.path
+    if path != "/" and request.method in ("GET", "HEAD"):
+        other = path[:-1] if path.endswith("/") else path + "/"
+        scope = {**request.scope, "path": other}
+        routes = [route for route in request.app.router.routes if isinstance(route, Route)]  # not mounts
+        if any(route.matches(scope)[0] == Match.FULL for route in routes):
+            settings = request.app.state.services.settings
+            target = public_base_url(request, settings).rstrip("/") + other
+            if request.url.query:
+                target += "?" + request.url.query
+            return RedirectResponse(target, status_code=307)
+    return PlainTextResponse("not found\n", status_code=404)
+
+
 def create_app(settings: Settings, services: services_module.Services | None = None) -> Starlette:
+    migrations.discover()  # no migration files: an incomplete installation stops here, before serving
     routes: list[BaseRoute] = []
     if settings.collector:
         routes.extend(collector_routes())
@@ -35,8 +59,6 @@ def create_app(settings: Settings, services: services_module.Services | None = N
         from dashboard.routes import routes as dashboard_routes
 
         routes.extend(dashboard_routes())
-    if settings.admin_socket:
-        routes.extend(admin.routes())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -50,7 +72,7 @@ def create_app(settings: Settings, services: services_module.Services | None = N
 
             on_startup(built.dashboard)
         try:
-            async with admin.credentials(app, settings), retention.running(
+            async with admin.serving(built, settings), retention.running(
                 built.storage, built.sites.list, settings.retention_days
             ):
                 yield
@@ -59,5 +81,7 @@ def create_app(settings: Settings, services: services_module.Services | None = N
             if services is None:
                 built.close()
 
-    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={500: server_error})
-    return TrackingFastPath(app) if settings.collector else app  # type: ignore[return-value]
+    app = Starlette(routes=routes, lifespan=lifespan, exception_handlers={404: not_found, 500: server_error})
+    app.router.redirect_slashes = False  # not_found redirects, without trusting the Host header
+    inner = TrackingFastPath(app) if settings.collector else app
+    return SecurityHeaders(inner, settings)  # type: ignore[return-value]

@@ -10,9 +10,19 @@ import click
 
 from footfall import settings as settings_module
 from footfall.app.cli_options import data_options, load_settings, server_url
+from footfall.paths import MissingFiles
 from footfall.settings import Settings
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+
+class FootfallGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except MissingFiles as exc:  # an incomplete installation: say what is missing, no stack trace
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=FootfallGroup, context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
 @click.version_option(package_name="footfall")
 def main() -> None:
     """Footfall: self-hosted, privacy-friendly web analytics."""

@@ -101,7 +101,7 @@ def demo(config_file: str | None, days: int, visits: int, email: str, password: 
     client = AdminClient.discover(settings.data_dir)
     try:
         if client is not None:
-            click.echo(f"Loading the demo through the server at {client.url}")
+            click.echo(f"Loading the demo through the server at {options['url']}")
             result = client.demo(options, progress=click.echo)
         else:
             result = demo_module.load_direct(settings, progress=click.echo, **options)

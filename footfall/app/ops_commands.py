@@ -1,4 +1,4 @@
-"""Operations commands: ``forget``, ``export`` and ``retention``.
+"""Operations commands: ``forget``, ``export``, ``retention``, ``backup`` and ``restore``.
 
 Each works on a stopped installation by opening the data directly, and on a
 running one through the server's local admin endpoint (embedded ClickHouse
@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import sys
+import time
+from pathlib import Path
 from typing import Any, Iterator
 
 import click
 
+from footfall import backup as backup_module
 from footfall import deletion, export
 from footfall.app.admin import AdminClient, AdminError
 from footfall.app.cli_options import data_options, load_settings
@@ -207,4 +210,75 @@ def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
     click.echo(f"Deleted {total} old event(s)" + (f" from {len(deleted)} site(s)." if total else "."))
 
 
-COMMANDS: list[click.Command] = [forget, export_command, retention]
+@click.command()
+@data_options
+@click.argument("dest", type=click.Path(file_okay=False))
+def backup(config_file: str | None, dest: str, **flags: Any) -> None:
+    """Copy the events and the metadata into DEST (a new directory), consistently, even while serving."""
+    settings = _settings(config_file, flags)
+    try:
+        target = backup_module.check_destination(Path(dest).absolute())
+    except backup_module.BackupError as exc:
+        raise click.UsageError(str(exc)) from None
+    started = time.monotonic()
+    client = AdminClient.discover(settings.data_dir)
+    try:
+        if client is not None:  # the running server copies its own data, after storing its spool
+            manifest = client.backup(target)
+        else:
+            from footfall.app.services import open_metadata
+
+            with _direct_storage(settings) as storage:
+                db = open_metadata(settings)
+                try:
+                    manifest = backup_module.create(storage, db, target)
+                finally:
+                    db.close()
+    except (AdminError, backup_module.BackupError) as exc:
+        raise click.ClickException(str(exc)) from None
+    others = sum(rows for name, rows in manifest.tables.items() if name != "events")
+    click.echo(f"Backed up {manifest.events} event(s), {others} other row(s) in {len(manifest.tables)} table(s) "
+               f"and the metadata to {target} in {time.monotonic() - started:.1f} s.")
+
+
+@click.command()
+@data_options
+@click.argument("source", type=click.Path(exists=True, file_okay=False))
+def restore(config_file: str | None, source: str, **flags: Any) -> None:
+    """Bring the backup in SOURCE back into an empty data directory, then apply newer migrations."""
+    from footfall.storage import migrations
+
+    settings = _settings(config_file, flags)
+    if not settings.is_embedded:
+        raise click.ClickException("footfall restore fills embedded ClickHouse; for a ClickHouse server use its "
+                                   "RESTORE and copy metadata.sqlite3 into place")
+    spool = settings.spool_path
+    if settings.metadata_file.exists() or (spool.is_dir() and any(spool.iterdir())):
+        raise click.ClickException(f"{settings.data_dir} is not empty: restore into a new data directory "
+                                   "(--data-dir), then point `footfall serve` at it")
+    try:
+        backup_module.read_manifest(Path(source))
+    except backup_module.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    from footfall.app.services import open_metadata, open_storage
+    from footfall.storage.clickhouse import DataDirLocked
+
+    started = time.monotonic()
+    try:
+        storage = open_storage(settings, migrate=False)
+    except DataDirLocked as exc:
+        raise click.ClickException(f"{exc}: restore into a data directory no server uses") from None
+    try:
+        manifest = backup_module.restore(Path(source), storage, settings.metadata_file)
+        applied = migrations.migrate(storage)  # a backup from an older version gets this version's schema
+    except backup_module.BackupError as exc:
+        raise click.ClickException(f"{exc}. Remove {settings.data_dir} before trying again.") from None
+    finally:
+        storage.close()
+    open_metadata(settings).close()  # and this version's metadata tables
+    upgraded = f", then applied {len(applied)} newer migration(s)" if applied else ""
+    click.echo(f"Restored {manifest.events} event(s) and the metadata of {manifest.created_at} into "
+               f"{settings.data_dir} in {time.monotonic() - started:.1f} s{upgraded}.")
+
+
+COMMANDS: list[click.Command] = [forget, export_command, retention, backup, restore]

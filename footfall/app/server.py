@@ -10,7 +10,7 @@ from types import FrameType
 
 import uvicorn
 
-from footfall import logs
+from footfall import http_limits, logs, permissions
 from footfall.app import services as services_module
 from footfall.app.asgi import create_app
 from footfall.settings import Settings
@@ -23,7 +23,9 @@ class StartupError(RuntimeError):
     """Footfall cannot start; the message says why and what to do."""
 
 
-def uvicorn_config(settings: Settings, services: services_module.Services | None = None) -> uvicorn.Config:
+def uvicorn_config(settings: Settings, http: str = "auto",
+                   services: services_module.Services | None = None) -> uvicorn.Config:
+    """``http``: "auto" (httptools when installed), "httptools" or "h11"; each gets the same head limits."""
     return uvicorn.Config(
         create_app(settings, services=services),
         host=settings.host,
@@ -32,7 +34,8 @@ def uvicorn_config(settings: Settings, services: services_module.Services | None
         log_config=None,
         lifespan="on",
         server_header=False,
-        proxy_headers=False,
+        proxy_headers=False,  # footfall.forwarded reads them, from trusted proxies only
+        **http_limits.server_options(settings, http),
         timeout_graceful_shutdown=30,
     )
 
@@ -76,24 +79,26 @@ def shutdown_report(services: services_module.Services, signal_number: int | Non
 
 def run(settings: Settings) -> str:
     """Serve until stopped; return a sentence on what was flushed.  Raises StartupError when it cannot start."""
+    uvicorn_config(settings)  # builds the app: missing files stop it here, before anything is opened or listens
     logs.configure(settings.log_level, settings.log_format)
+    permissions.restrict_new_files()
     check_port(settings.host, settings.port)
     services = open_services(settings)
-    mode = "embedded ClickHouse at " + str(settings.data_dir) if settings.is_embedded else "ClickHouse server"
-    logger.info("starting Footfall on http://%s:%d (%s)", settings.host, settings.port, mode)
-    received: list[int] = []
-
-    def remember(number: int, frame: FrameType | None) -> None:
-        received.append(number)  # uvicorn re-raises the signal it shut down for; it was handled
-
-    previous = {number: signal.signal(number, remember) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
-        uvicorn.Server(uvicorn_config(settings, services)).run()
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
+        config = uvicorn_config(settings, services=services)
+        mode = "embedded ClickHouse at " + str(settings.data_dir) if settings.is_embedded else "ClickHouse server"
+        logger.info("starting Footfall on http://%s:%d (%s)", settings.host, settings.port, mode)
+        received: list[int] = []
+
+        def remember(number: int, frame: FrameType | None) -> None:
+            received.append(number)  # uvicorn re-raises the signal it shut down for; it was handled
+
+        previous = {number: signal.signal(number, remember) for number in (signal.SIGINT, signal.SIGTERM)}
         try:
-            report = shutdown_report(services, received[0] if received else None)
+            uvicorn.Server(config).run()
         finally:
-            services.close()
-    return report
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+        return shutdown_report(services, received[0] if received else None)
+    finally:
+        services.close()

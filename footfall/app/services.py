@@ -16,8 +16,10 @@ from collector.visits import VisitTracker
 from collector.writer import Writer
 from dashboard.accounts import Accounts
 from dashboard.goals import GoalStore
+from dashboard.login_sessions import LoginSessions
 from dashboard.session import LoginLimiter
 from dashboard.state import DashboardState
+from footfall import permissions
 from footfall.metadata.db import Database
 from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.salts import SaltStore
@@ -53,12 +55,12 @@ class Services:
 
 
 def open_metadata(settings: Settings) -> Database:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    permissions.private_dir(settings.data_dir)
     return Database(settings.metadata_file)
 
 
 def open_storage(settings: Settings, *, migrate: bool = True) -> Storage:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    permissions.private_dir(settings.data_dir)
     storage = Storage(settings.clickhouse_dsn, cluster=settings.cluster)
     if migrate:
         for migration in migrations.migrate(storage):
@@ -68,6 +70,8 @@ def open_storage(settings: Settings, *, migrate: bool = True) -> Storage:
 
 def build(settings: Settings, *, storage: Storage | None = None) -> Services:
     db = open_metadata(settings)
+    permissions.private_dir(settings.spool_path)
+    permissions.warn_if_wide(settings.data_dir, settings.metadata_file, settings.spool_path)
     storage = storage or open_storage(settings)
     sites = SiteStore(db)
     salts = SaltStore(db)
@@ -86,7 +90,10 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
     )
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
     collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline, hosts_seen=HostsSeen(db))
-    dashboard = DashboardState(settings, db, storage, sites, secret, Accounts(db), GoalStore(db), LoginLimiter())
+    accounts = Accounts(db)  # before the sessions: their table refers to the users
+    dashboard = DashboardState(
+        settings, db, storage, sites, secret, accounts, GoalStore(db), LoginLimiter(), LoginSessions(db)
+    )
     return Services(settings, db, storage, sites, salts, secret, metrics, writer, pipeline, collector, dashboard, geo)
 
 

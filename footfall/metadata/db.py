@@ -11,6 +11,8 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable
 
+from footfall import permissions
+
 SCHEMA = [
     """
     CREATE TABLE IF NOT EXISTS sites (
@@ -50,7 +52,9 @@ class Database:
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
         if self.path != ":memory:":
+            # Secrets and password hashes live here: only the service user may read them.
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            permissions.private_file(Path(self.path))
         self._lock = threading.RLock()
         self.connection = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self.connection.row_factory = sqlite3.Row
@@ -60,6 +64,8 @@ class Database:
         self.connection.execute("PRAGMA secure_delete=ON")
         self.connection.execute("PRAGMA foreign_keys=ON")
         self.ensure_schema(SCHEMA)
+        if self.path != ":memory:":
+            permissions.restrict_sqlite_files(Path(self.path))
 
     def ensure_schema(self, statements: Iterable[str]) -> None:
         with self._lock:
@@ -84,6 +90,15 @@ class Database:
     def fetchone(self, sql: str, parameters: Iterable[Any] = ()) -> sqlite3.Row | None:
         with self._lock:
             return self.connection.execute(sql, tuple(parameters)).fetchone()
+
+    def backup_to(self, path: Path | str) -> None:
+        """A consistent copy of the whole database in ``path``, with SQLite's online backup (writers may go on)."""
+        target = sqlite3.connect(str(path))
+        try:
+            with self._lock:
+                self.connection.backup(target)
+        finally:
+            target.close()
 
     def transaction(self) -> "_Transaction":
         return _Transaction(self)

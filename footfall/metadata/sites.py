@@ -126,8 +126,9 @@ EDITABLE = (
 )
 
 
-def _clean(changes: dict[str, Any]) -> dict[str, Any]:
-    clean: dict[str, Any] = {}
+def clean(changes: dict[str, Any]) -> dict[str, Any]:
+    """The changes checked and in their stored form; SiteError naming the first bad field."""
+    cleaned: dict[str, Any] = {}
     for key, value in changes.items():
         if key not in EDITABLE:
             raise SiteError(f"{key}: not a site setting")
@@ -166,8 +167,8 @@ def _clean(changes: dict[str, Any]) -> dict[str, Any]:
                 raise SiteError("retention_days: must be a whole number") from None
             if value < 0:
                 raise SiteError("retention_days: must not be negative")
-        clean[key] = value
-    return clean
+        cleaned[key] = value
+    return cleaned
 
 
 class SiteStore:
@@ -183,8 +184,8 @@ class SiteStore:
         self._domains_for: dict[int, Site] | None = None
 
     def add(self, name: str, domains: str | list[str], **settings: Any) -> Site:
-        values = _clean({"domains": domains, **settings})
-        values = {"name": _clean({"name": name or values["domains"].split(",")[0]})["name"], **values}
+        values = clean({"domains": domains, **settings})
+        values = {"name": clean({"name": name or values["domains"].split(",")[0]})["name"], **values}
         values["token_auth"] = secrets.token_hex(16)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)
@@ -195,7 +196,7 @@ class SiteStore:
         return site
 
     def update(self, site_id: int, **changes: Any) -> Site:
-        values = _clean(changes)
+        values = clean(changes)
         if values:
             assignments = ", ".join(f"{key} = ?" for key in values)
             self.db.execute(f"UPDATE sites SET {assignments} WHERE id = ?", [*values.values(), site_id])

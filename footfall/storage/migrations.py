@@ -6,7 +6,8 @@ migration is never edited; a change is a new file.
 The files are written for one node.  With a cluster name, each table becomes a
 ``ReplicatedMergeTree`` table ``<name>_local`` created ``ON CLUSTER``, and a
 ``Distributed`` table under the original name routes reads and writes to it.
-The sharding key comes from the file's ``-- shard by:`` comment.
+The sharding key comes from the file's ``-- shard by:`` comment.  A materialized view is
+created on every node, from the local source table into the local target table.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from footfall.paths import SQL_DIR
+from footfall.paths import SQL_DIR, MissingFiles, require
 from footfall.storage.clickhouse import Storage
 
 FILE_PATTERN = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
@@ -24,6 +25,8 @@ CREATE_TABLE = re.compile(r"CREATE TABLE IF NOT EXISTS (\w+)", re.IGNORECASE)
 ENGINE = re.compile(r"ENGINE\s*=\s*(\w*MergeTree)(\(([^)]*)\))?", re.IGNORECASE)
 SHARD_BY = re.compile(r"^--\s*shard by:\s*(.+)$", re.MULTILINE)
 ALTER_TABLE = re.compile(r"ALTER TABLE (\w+)", re.IGNORECASE)
+CREATE_VIEW = re.compile(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)", re.IGNORECASE)
+FROM_TABLE = re.compile(r"\bFROM (\w+)", re.IGNORECASE)
 COLUMN_CHANGE = re.compile(r"\b(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b", re.IGNORECASE)
 CODEC = re.compile(r"\s+CODEC\((?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
 
@@ -40,11 +43,14 @@ class Migration:
 
 
 def discover(directory: Path = SQL_DIR) -> list[Migration]:
+    """The migrations in ``directory``, in order; MissingFiles when there is none (never "up to date")."""
     migrations = []
-    for path in sorted(directory.glob("*.sql")):
+    for path in require(directory, "*.sql", "ClickHouse migrations"):
         match = FILE_PATTERN.match(path.name)
         if match:
             migrations.append(Migration(int(match.group(1)), match.group(2), path))
+    if not migrations:
+        raise MissingFiles(f"ClickHouse migrations not found: no NNNN_name.sql file in {directory}.")
     versions = [m.version for m in migrations]
     if len(versions) != len(set(versions)):
         raise ValueError(f"two migrations in {directory} share a version number")
@@ -73,6 +79,13 @@ def _has_code(text: str) -> bool:
 
 def for_cluster(statement: str, cluster: str, shard_key: str) -> list[str]:
     """Rewrite a single-node statement into its replicated and distributed form."""
+    view = CREATE_VIEW.search(statement)
+    if view:
+        # Each node's view feeds its own shard: from the local source table to the local target.
+        name, target = view.group(1), view.group(2)
+        head = f"CREATE MATERIALIZED VIEW IF NOT EXISTS {name} ON CLUSTER {cluster} TO {target}_local"
+        body = FROM_TABLE.sub(lambda m: f"FROM {m.group(1)}_local", statement[view.end():])
+        return [head + body]
     create = CREATE_TABLE.search(statement)
     if create:
         table = create.group(1)

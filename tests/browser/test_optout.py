@@ -232,7 +232,7 @@ def test_widget_deletes_the_data_tied_to_the_tracker_cookie(
     page.on("request", lambda request: requests.append((request.method, request.url)))
     button = page.get_by_role("button", name="Delete the data collected about me")
     button.click()
-    expect(page.get_by_text("Deleted records about you: 2.")).to_be_visible()
+    expect(page.get_by_text("The data collected about you is deleted.")).to_be_visible()
     expect(page.get_by_text("You have opted out: your visits are not counted.")).to_be_visible()
     assert requests == [("POST", f"{live_server.url}/optout/forget")]
     assert count(live_server, site.id, f"visitor_id = {mine}") == 0

@@ -81,7 +81,7 @@ def test_geoip_path_to_a_missing_file_names_the_key(tmp_path: Path) -> None:
 
 def test_served_hits_are_located_with_the_configured_file(mmdb: Path, data_dir: Path) -> None:
     settings = make_server_settings(data_dir, port=free_port(), geoip_path=str(mmdb), trust_proxy_headers=True,
-                                       dashboard=False)
+                                       trusted_proxies=("127.0.0.1", "10.0.0.0/8"), dashboard=False)
     server = LiveServer(settings).start()
     try:
         site = server.add_site("example.com")

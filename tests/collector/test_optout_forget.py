@@ -10,7 +10,8 @@ from typing import Iterator
 import httpx
 import pytest
 
-from collector.optout_forget import FORGETS_PER_WINDOW, SiteRateLimiter
+from collector.optout_forget import DONE, FORGETS_PER_WINDOW
+from collector.rate_limit import ClientRateLimiter
 from footfall.metadata.sites import Site
 from tests.support import CHROME_UA, LiveServer, free_port, make_settings
 
@@ -22,11 +23,19 @@ OTHER_VISITOR = "0f1e2d3c4b5a6978"
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     data_dir: Path = tmp_path_factory.mktemp("forget") / "data"
     # A long flush interval: acknowledged hits wait in the spool until something asks for them.
-    live = LiveServer(make_settings(data_dir, port=free_port(), flush_interval_seconds=60)).start()
+    # Behind a same-host proxy (the test client is 127.0.0.1): X-Forwarded-For names the client.
+    live = LiveServer(
+        make_settings(data_dir, port=free_port(), flush_interval_seconds=60, trust_proxy_headers=True)
+    ).start()
     try:
         yield live
     finally:
         live.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limit(server: LiveServer) -> None:
+    server.services.collector.forget_limiter = ClientRateLimiter()
 
 
 def send_hits(client: httpx.Client, site: Site, tracker_id: str, pages: list[str]) -> None:
@@ -47,8 +56,11 @@ def count(server: LiveServer, site: Site) -> int:
     return server.count("site_id = {site:UInt32}", site=site.id)
 
 
-def forget(client: httpx.Client, site_id: object, visitor: str, origin: str | None, **extra: str) -> httpx.Response:
+def forget(client: httpx.Client, site_id: object, visitor: str, origin: str | None, client_ip: str = "",
+           **extra: str) -> httpx.Response:
     headers = {"Origin": origin} if origin else {}
+    if client_ip:
+        headers["X-Forwarded-For"] = client_ip
     return client.post("/optout/forget", data={"idsite": str(site_id), "visitor": visitor, **extra}, headers=headers)
 
 
@@ -66,7 +78,7 @@ def test_a_visitor_deletes_exactly_their_own_rows_even_those_still_in_the_spool(
         # The widget sends the cookie's id as it reads it; case does not matter.
         response = forget(client, site.id, VISITOR.upper(), origin)
         assert response.status_code == 200
-        assert response.json() == {"deleted": 3}
+        assert response.json() == DONE
         assert response.headers["access-control-allow-origin"] == origin
         assert response.headers["cache-control"] == "no-store"
         assert count(server, site) == 1
@@ -74,11 +86,11 @@ def test_a_visitor_deletes_exactly_their_own_rows_even_those_still_in_the_spool(
         assert kept["pathname"] == "/"
 
         # Asking again finds nothing; the other visitor, asking as JSON, loses only their row.
-        assert forget(client, site.id, VISITOR, origin).json() == {"deleted": 0}
+        assert forget(client, site.id, VISITOR, origin).json() == DONE
         response = client.post(
             "/optout/forget", json={"idsite": site.id, "visitor": OTHER_VISITOR}, headers={"Origin": origin}
         )
-        assert response.json() == {"deleted": 1}
+        assert response.json() == DONE
     assert count(server, site) == 0
     for tracker_id in (VISITOR, OTHER_VISITOR):
         assert tracker_id not in caplog.text.lower()
@@ -143,7 +155,7 @@ def test_only_the_sites_own_origins_may_ask(server: LiveServer) -> None:
             assert response.status_code == 403, origin
             assert "access-control-allow-origin" not in response.headers
         # A subdomain of the site's domain is the site's.
-        assert forget(client, site.id, VISITOR, "https://blog.own.example").json() == {"deleted": 1}
+        assert forget(client, site.id, VISITOR, "https://blog.own.example").json() == DONE
     assert count(server, site) == 0
     assert count(server, other) == 0
 
@@ -158,7 +170,7 @@ def test_the_optout_page_may_ask_with_its_token(server: LiveServer) -> None:
         assert forget(client, site.id, VISITOR, None, csrf="forged").status_code == 403
         response = forget(client, site.id, VISITOR, None, csrf=token.group(1))
         assert response.status_code == 200
-        assert response.json() == {"deleted": 2}
+        assert response.json() == DONE
         client.cookies.clear()  # the token without its cookie is worthless
         assert forget(client, site.id, VISITOR, None, csrf=token.group(1)).status_code == 403
     assert count(server, site) == 0
@@ -180,31 +192,45 @@ def test_a_preflight_from_the_site_is_answered(server: LiveServer) -> None:
     assert "access-control-allow-origin" not in foreign.headers
 
 
-def test_deletions_are_rate_limited_per_site(server: LiveServer) -> None:
+def test_the_answer_does_not_tell_whether_an_id_has_data(server: LiveServer) -> None:
+    site = server.add_site("quiet.example", cookie_mode=True)
+    with server.client() as client:
+        send_hits(client, site, VISITOR, ["/", "/a"])
+        deleted = forget(client, site.id, VISITOR, "https://quiet.example")
+        nothing = forget(client, site.id, OTHER_VISITOR, "https://quiet.example")
+    assert count(server, site) == 0
+    assert (deleted.status_code, deleted.content) == (nothing.status_code, nothing.content)
+    assert dict(deleted.headers).keys() == dict(nothing.headers).keys()
+
+
+def test_deletions_are_rate_limited_per_client_not_per_site(server: LiveServer) -> None:
     site = server.add_site("busy.example", cookie_mode=True)
     calm = server.add_site("calm.example", cookie_mode=True)
     with server.client() as client:
         send_hits(client, site, VISITOR, ["/"])
+        # One client spends its budget: the proxy appended its address after whatever the client sent.
         statuses = [
-            forget(client, site.id, OTHER_VISITOR, "https://busy.example").status_code
-            for _ in range(FORGETS_PER_WINDOW)
+            forget(client, site.id, OTHER_VISITOR, "https://busy.example", f"10.{n}.0.1, 198.51.100.7").status_code
+            for n in range(FORGETS_PER_WINDOW)
         ]
         assert statuses == [200] * FORGETS_PER_WINDOW
-        limited = forget(client, site.id, VISITOR, "https://busy.example")
+        limited = forget(client, site.id, VISITOR, "https://busy.example", "198.51.100.7")
         assert limited.status_code == 429
         assert 1 <= int(limited.headers["retry-after"]) <= 60
         assert limited.headers["access-control-allow-origin"] == "https://busy.example"
-        # Refused requests cost nothing: a foreign origin or bad input does not use up the site's budget either.
-        assert forget(client, calm.id, VISITOR, "https://calm.example").status_code == 200
-    assert count(server, site) == 1
+        assert forget(client, calm.id, VISITOR, "https://calm.example", "198.51.100.7").status_code == 429
+        assert count(server, site) == 1
+        # Every other visitor of the same site still gets their erasure.
+        assert forget(client, site.id, VISITOR, "https://busy.example", "203.0.113.20").status_code == 200
+    assert count(server, site) == 0
 
 
 def test_the_rate_limit_window_slides() -> None:
-    limiter = SiteRateLimiter(limit=2, window_seconds=60)
-    assert limiter.wait(1, now=0) == 0
-    assert limiter.wait(1, now=10) == 0
-    assert limiter.wait(1, now=20) == 40
-    assert limiter.wait(2, now=20) == 0
-    assert limiter.wait(1, now=60) == 0
-    assert limiter.wait(1, now=65) == 5
-    assert limiter.wait(1, now=70) == 0
+    limiter = ClientRateLimiter(limit=2, window_seconds=60)
+    assert limiter.wait("a", now=0) == 0
+    assert limiter.wait("a", now=10) == 0
+    assert limiter.wait("a", now=20) == 40
+    assert limiter.wait("b", now=20) == 0
+    assert limiter.wait("a", now=60) == 0
+    assert limiter.wait("a", now=65) == 5
+    assert limiter.wait("a", now=70) == 0

@@ -8,7 +8,6 @@ from typing import Iterator
 
 import httpx
 import pytest
-from starlette.requests import Request
 
 from collector import optout_page
 from tests.support import CHROME_UA, LiveServer, free_port, make_settings
@@ -200,20 +199,6 @@ def test_cookie_mode_sites_explain_who_can_delete_the_data(server: LiveServer) -
     assert html.count("<button") == 1 and 'value="out"' in html
     assert "cannot be traced back to this browser" in other
     assert "Delete the data collected about me”" not in other
-
-
-def _request(scheme: str, headers: dict[str, str] | None = None) -> Request:
-    raw = [(key.lower().encode(), value.encode()) for key, value in (headers or {}).items()]
-    return Request(
-        {"type": "http", "scheme": scheme, "method": "GET", "path": "/optout", "headers": raw, "query_string": b"", "server": ("collector.example", 443)}
-    )
-
-
-def test_https_is_read_from_the_proxy_only_when_trusted() -> None:
-    assert optout_page.is_https(_request("https"), False)
-    assert not optout_page.is_https(_request("http", {"X-Forwarded-Proto": "https"}), False)
-    assert optout_page.is_https(_request("http", {"X-Forwarded-Proto": "https"}), True)
-    assert not optout_page.is_https(_request("https", {"X-Forwarded-Proto": "http"}), True)
 
 
 def test_iframe_snippet_points_at_the_page() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from starlette.requests import Request
 
-from collector.request_meta import client_ip, has_opt_out_cookie, request_meta
+from collector.request_meta import has_opt_out_cookie, request_meta
+from footfall.settings import Settings
 
 
 def request(headers: dict[str, str], client: tuple[str, int] | None = ("192.0.2.5", 50000)) -> Request:
@@ -15,18 +16,6 @@ def request(headers: dict[str, str], client: tuple[str, int] | None = ("192.0.2.
         "client": client,
     }
     return Request(scope)
-
-
-def test_client_address_comes_from_the_socket_by_default() -> None:
-    forwarded = request({"X-Forwarded-For": "203.0.113.9", "X-Real-IP": "203.0.113.10"})
-    assert client_ip(forwarded, trust_proxy_headers=False) == "192.0.2.5"
-    assert client_ip(request({}, client=None), trust_proxy_headers=False) == ""
-
-
-def test_proxy_headers_only_when_trusted() -> None:
-    assert client_ip(request({"X-Forwarded-For": " 203.0.113.9 , 10.0.0.1"}), True) == "203.0.113.9"
-    assert client_ip(request({"X-Real-IP": "2001:db8::5"}), True) == "2001:db8::5"
-    assert client_ip(request({}), True) == "192.0.2.5"
 
 
 @pytest.mark.parametrize(
@@ -59,17 +48,17 @@ def test_opt_out_cookies(cookie: str, opted_out: bool) -> None:
     ],
 )
 def test_prefetch_headers(headers: dict[str, str], prefetch: bool) -> None:
-    assert request_meta(request(headers), False).prefetch is prefetch
+    assert request_meta(request(headers), Settings()).prefetch is prefetch
 
 
 def test_privacy_signals_and_request_values() -> None:
     meta = request_meta(request({
         "DNT": "1", "Sec-GPC": "1", "User-Agent": "UA " + "x" * 3000, "Accept-Language": "de-DE",
         "Origin": "https://example.com", "Referer": "https://example.com/page", "Cookie": "footfall_optout=1",
-    }), False)
+    }), Settings())
     assert (meta.dnt, meta.gpc, meta.opt_out_cookie) == (True, True, True)
     assert len(meta.user_agent) == 2000
     assert (meta.accept_language, meta.origin, meta.referer_header) == ("de-DE", "https://example.com",
                                                                         "https://example.com/page")
-    quiet = request_meta(request({"DNT": "0", "Sec-GPC": "0"}), False)
+    quiet = request_meta(request({"DNT": "0", "Sec-GPC": "0"}), Settings())
     assert (quiet.dnt, quiet.gpc, quiet.opt_out_cookie, quiet.prefetch) == (False, False, False, False)

@@ -114,7 +114,7 @@ def test_drop_counts_are_stored_per_site_minute_and_reason(storage: Storage, dat
         writer.count_drop(1, "bot", minute)
     writer.count_drop(1, "opt-out", minute)
     writer.count_drop(2, "bot", minute)
-    writer._flush_drops()
+    writer.flush_drops()
     counted = storage.query("SELECT site_id, toString(minute), reason, sum(hits) FROM dropped_hits "
                             "GROUP BY site_id, minute, reason ORDER BY site_id, reason")
     assert counted == [(1, "2024-05-14 12:00:00", "bot", 3), (1, "2024-05-14 12:00:00", "opt-out", 1),
@@ -127,6 +127,6 @@ def test_equal_drop_counts_from_two_flushes_are_both_stored(storage: Storage, da
     when = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
     for _ in range(2):
         writer.count_drop(7, "opt-out", when)
-        writer._flush_drops()
+        writer.flush_drops()
     [(total,)] = storage.query("SELECT sum(hits) FROM dropped_hits WHERE site_id = 7")
     assert total == 2

@@ -26,7 +26,7 @@ def site_routes() -> list[tuple[str, str]]:
 
 
 def fill(path: str, site_id: int) -> str:
-    path = re.sub(r"\{site_id(:int)?\}", str(site_id), path)
+    path = re.sub(r"\{site_id(:\w+)?\}", str(site_id), path)
     return re.sub(r"\{(\w+)(:\w+)?\}", lambda m: SAMPLE_PARAMS[m.group(1)], path)
 
 

@@ -15,8 +15,8 @@ def test_desktop_chrome() -> None:
     context = make_context()
     hit = make_hit(context, user_agent=CHROME_UA)
     assert enrich_device(hit, context) is None
-    assert (hit.browser, hit.browser_version, hit.os, hit.os_version, hit.device_type, hit.is_bot) == (
-        "Chrome", "124", "Windows", "10", "desktop", False,
+    assert (hit.browser, hit.browser_version, hit.os, hit.os_version, hit.device_type) == (
+        "Chrome", "124", "Windows", "10", "desktop",
     )
 
 
