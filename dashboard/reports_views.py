@@ -357,11 +357,14 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         report = chosen_reports[card_id]
         chosen = report.name
         result = card_results[card_id] if card_id in card_results else run_report(storage, view, report, CARD_ROWS, 0)
+        table = table_for(view, report, result)
+        unnamed = [int(match.group(1)) for row in table.rows if (match := goals.MATOMO_GOAL.match(str(row["label"])))]
         cards.append({
             "id": card_id,
             "title": title,
+            "unnamed_goals": unnamed if report.name == "goals" else [],
             "tabs": [(name, label, view.url(**{card_id: name}) + f"#card-{card_id}", name == chosen) for name, label in tabs],
-            "table": table_for(view, report, result),
+            "table": table,
             "more": view.url(f"/reports/{report.name}", drop=tuple(c for c, _, _ in CARDS) + ("metric",)),
             "csv": view.url(f"/export/{report.name}.csv", drop=tuple(c for c, _, _ in CARDS) + ("metric",)),
         })
