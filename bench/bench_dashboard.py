@@ -1,14 +1,22 @@
-"""How long a full 30-day dashboard load takes on 1M events in embedded chdb.
+"""How long a full 30-day dashboard takes in embedded chdb, at 1M, 10M or 100M events.
 
-Generates ~1M events for one site straight into a temporary chdb data
-directory (batched inserts in ``collector.rows.COLUMNS`` order, not over
-HTTP), then runs every report the dashboard shows for a 30-day view and
-prints the time of each, the total, and the ratio against a baseline (a plain
-``count()`` over the same rows) measured in the same run; then the same load
-with the visit-level reports (chart, entry/exit pages, sources, audience)
-answered together by ``breakdown.breakdowns`` from one scan.
+Generates the events inside ClickHouse (``bench/generate.py``: ``INSERT …
+SELECT … FROM numbers()``; ``--python`` uses the slower Python generator
+below) into a temporary data directory, lets the visits table fill from
+them, merges both tables, then times, ``--repeat`` times each:
 
-    python bench/bench_dashboard.py [--events 1000000] [--repeat 2] [--data-dir DIR]
+- the baseline ``count() + uniqExact(visitor_id)`` over the 30-day rows;
+- the 27 reports of a full dashboard three ways: one query per report
+  regrouping the events (the old way), the visit-level reports from one
+  shared scan of the events, and that shared scan over the visits table
+  (what the dashboard page does now);
+- one Stats API breakdown by page and by source;
+- four users loading the full dashboard at once.
+
+It prints p50 and p95 of every report and of every full load, each as a
+ratio to the same run's baseline, and the bytes per event on disk.
+
+    python bench/bench_dashboard.py [--events 1000000] [--repeat 5] [--users 4] [--data-dir DIR] [--python]
 """
 
 from __future__ import annotations
@@ -16,18 +24,22 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
+import statistics
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from footfall.schema import COLUMNS  # noqa: E402
 from dashboard.stats import actions, aggregate, audience, drops, metrics, pages, periods, realtime, sources, timeseries  # noqa: E402,E501
-from dashboard.stats.breakdown import Request, breakdowns  # noqa: E402
+from bench import generate as sql_generator  # noqa: E402
+from dashboard.stats.breakdown import Request, breakdown, breakdowns  # noqa: E402
 from dashboard.stats.query import StatsQuery  # noqa: E402
+from footfall.schema import COLUMNS  # noqa: E402
 from footfall.storage import migrations  # noqa: E402
 from footfall.storage.clickhouse import Storage  # noqa: E402
 
@@ -136,9 +148,8 @@ def generate(storage: Storage, events: int, end: datetime, days: int = 35, batch
     return written
 
 
-def dashboard_reports(storage: Storage, period: periods.Period, previous: periods.Period, now: datetime):
-    query = StatsQuery.for_period(1, period)
-    before = StatsQuery.for_period(1, previous)
+def dashboard_reports(storage: Storage, query: StatsQuery, before: StatsQuery, period: periods.Period, now: datetime):
+    """Every report of a full dashboard, one query each."""
     return {
         "kpis + comparison": lambda: aggregate.compare(storage, query, before),
         "timeseries": lambda: timeseries.timeseries(storage, query, period),
@@ -157,26 +168,25 @@ SOURCE_REPORTS = ("sources", "search_engines", "social_networks", "utm_sources",
 AUDIENCE_REPORTS = ("countries", "browsers", "operating_systems", "devices", "screen_sizes", "languages")
 
 
-def shared_dashboard(storage: Storage, period: periods.Period, previous: periods.Period, now: datetime):
-    """The same reports, the visit-level ones (chart, entry/exit pages, sources, audience) from one scan."""
-    query = StatsQuery.for_period(1, period)
-    before = StatsQuery.for_period(1, previous)
+def shared_dashboard(storage: Storage, query: StatsQuery, before: StatsQuery, period: periods.Period, now: datetime):
+    """The same reports, the visit-level ones (KPIs, chart, entry/exit pages, sources, audience) from one scan per period."""
     visit_reports = [
+        Request((), metrics.KPI_METRICS),
         Request((f"time:{period.interval}",), metrics.KPI_METRICS, limit=None),
         Request(("visit:entry_page",), tuple(pages.ENTRY_METRICS), limit=10),
-        Request(("visit:exit_page",), ("visitors", "visits"), limit=10),
+        Request(("visit:exit_page",), tuple(pages.EXIT_METRICS), limit=10),
         *(Request((sources.REPORTS[name],), tuple(sources.SOURCE_METRICS), limit=10) for name in SOURCE_REPORTS),
         *(Request((audience.REPORTS[name],), tuple(audience.AUDIENCE_METRICS), limit=10) for name in AUDIENCE_REPORTS),
     ]
     return {
-        "kpis + comparison": lambda: aggregate.compare(storage, query, before),
         f"{len(visit_reports)} visit reports, shared": lambda: breakdowns(storage, query, visit_reports),
+        "previous period, shared": lambda: breakdowns(storage, before, visit_reports[:2]),
         **event_reports(storage, query, period, now),
     }
 
 
 def event_reports(storage: Storage, query: StatsQuery, period: periods.Period, now: datetime) -> dict:
-    """The reports both loads run the same way: event-level ones, realtime and drops."""
+    """The reports every load runs the same way: event-level ones, realtime and drops."""
     return {
         "top pages": lambda: pages.top_pages(storage, query),
         "page titles": lambda: pages.page_titles(storage, query),
@@ -190,9 +200,14 @@ def event_reports(storage: Storage, query: StatsQuery, period: periods.Period, n
     }
 
 
-def time_load(reports: dict, repeat: int) -> tuple[dict[str, float], list[float]]:
-    """The best time of each report over ``repeat`` full loads, and each load's total."""
-    best: dict[str, float] = {}
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
+
+
+def time_load(reports: dict, repeat: int) -> tuple[dict[str, list[float]], list[float]]:
+    """Every report's time in each of ``repeat`` full loads, and each load's total."""
+    times: dict[str, list[float]] = {name: [] for name in reports}
     totals = []
     for _ in range(repeat):
         total = 0.0
@@ -201,16 +216,50 @@ def time_load(reports: dict, repeat: int) -> tuple[dict[str, float], list[float]
             report()
             took = time.perf_counter() - began
             total += took
-            best[name] = min(best.get(name, took), took)
+            times[name].append(took)
         totals.append(total)
-    return best, totals
+    return times, totals
+
+
+def concurrent_loads(reports: dict, users: int, repeat: int) -> list[float]:
+    """``users`` threads each loading the whole dashboard ``repeat`` times at once: every load's time."""
+    took: list[float] = []
+    lock = threading.Lock()
+
+    def user() -> None:
+        for _ in range(repeat):
+            began = time.perf_counter()
+            for report in reports.values():
+                report()
+            with lock:
+                took.append(time.perf_counter() - began)
+
+    threads = [threading.Thread(target=user) for _ in range(users)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return took
+
+
+def bytes_per_event(storage: Storage, table: str, events: int) -> float:
+    rows = storage.query("SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND table = {t:String}", {"t": table})
+    return int(rows[0][0] or 0) / max(1, events)
+
+
+def line(name: str, values: list[float], baseline: float) -> str:
+    p50, p95 = statistics.median(values), percentile(values, 0.95)
+    return f"  {name:38s} p50 {p50 * 1000:8.0f} ms  p95 {p95 * 1000:8.0f} ms   {p50 / baseline:6.1f}x baseline"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=1_000_000)
-    parser.add_argument("--repeat", type=int, default=2, help="full dashboard loads to time (the best is reported)")
+    parser.add_argument("--repeat", type=int, default=5, help="loads to time for p50/p95")
+    parser.add_argument("--users", type=int, default=4, help="users loading the dashboard at once")
     parser.add_argument("--data-dir", help="keep the generated data here and reuse it on the next run (same day only)")
+    parser.add_argument("--python", action="store_true", help="generate in Python, batch by batch (slow)")
+    parser.add_argument("--skip-old", action="store_true", help="do not time the one-query-per-report load")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         storage = Storage(f"chdb://{args.data_dir or tmp + '/data'}")
@@ -221,9 +270,18 @@ def main() -> None:
         if written:
             print(f"reusing {written:,} events in {args.data_dir}")
         else:
-            written = generate(storage, args.events, today)
+            if args.python:
+                written = generate(storage, args.events, today)
+            else:
+                written = sql_generator.generate(storage, args.events, today, PAGES)
+                generate_drops(storage, today)
+            generated = time.perf_counter() - began
             storage.command("OPTIMIZE TABLE events FINAL")
-            print(f"generated and inserted {written:,} events in {time.perf_counter() - began:.1f} s")
+            storage.command("OPTIMIZE TABLE visits FINAL")
+            print(f"generated {written:,} events in {generated:.1f} s, merged in {time.perf_counter() - began - generated:.1f} s")
+        visits = storage.query("SELECT count() FROM visits")[0][0]
+        print(f"on disk: events {bytes_per_event(storage, 'events', written):.1f} bytes/event, "
+              f"visits table {bytes_per_event(storage, 'visits', written):.1f} bytes/event ({visits:,} rows)")
 
         period = periods.resolve("30d", TZ)
         previous = periods.previous(period)
@@ -231,25 +289,64 @@ def main() -> None:
         baseline_sql = ("SELECT count(), uniqExact(visitor_id) FROM events WHERE site_id = 1 "
                         "AND timestamp >= {s:DateTime64(3, 'UTC')} AND timestamp < {e:DateTime64(3, 'UTC')}")
         storage.query(baseline_sql, base_params)
-        began = time.perf_counter()
-        in_period = storage.query(baseline_sql, base_params)[0][0]
-        baseline = time.perf_counter() - began
-        print(f"events in the 30-day view: {in_period:,}; baseline count()+uniqExact: {baseline * 1000:.0f} ms\n")
+        base_times = []
+        for _ in range(args.repeat):
+            began = time.perf_counter()
+            in_period = storage.query(baseline_sql, base_params)[0][0]
+            base_times.append(time.perf_counter() - began)
+        baseline = statistics.median(base_times)
+        print(f"events in the 30-day view: {in_period:,}; baseline count()+uniqExact: p50 {baseline * 1000:.0f} ms, "
+              f"p95 {percentile(base_times, 0.95) * 1000:.0f} ms\n")
 
-        for title, reports in (
-            ("one query per report", dashboard_reports(storage, period, previous, today)),
-            ("visit-level reports shared (breakdown.breakdowns)", shared_dashboard(storage, period, previous, today)),
-        ):
-            best, totals = time_load(reports, args.repeat)
+        query = StatsQuery.for_period(1, period)
+        before = StatsQuery.for_period(1, previous)
+        from_events = replace(query, stored_visits=False)
+        before_events = replace(before, stored_visits=False)
+        loads = {
+            "one query per report, from the events": dashboard_reports(storage, from_events, before_events, period, today),
+            "shared visit scan, from the events": shared_dashboard(storage, from_events, before_events, period, today),
+            "shared visit scan, from the visits table": shared_dashboard(storage, query, before, period, today),
+        }
+        if args.skip_old:
+            del loads["one query per report, from the events"]
+        count = len(dashboard_reports(storage, query, before, period, today))
+        for title, reports in loads.items():
+            for report in reports.values():  # warm up
+                report()
+            times, totals = time_load(reports, args.repeat)
             print(f"{title}:")
-            for name, took in best.items():
-                print(f"  {name:34s} {took * 1000:8.0f} ms   {took / baseline:6.1f}x baseline")
-            print(f"full dashboard load ({len(dashboard_reports(storage, period, previous, today))} reports, sequential): "
-                  f"best {min(totals):.2f} s, runs {', '.join(f'{t:.2f}' for t in totals)} s; "
-                  f"{min(totals) / baseline:.0f}x baseline\n")
-        kpis = aggregate.aggregate(storage, StatsQuery.for_period(1, period))
-        print(f"KPIs: {kpis}")
+            for name, took in times.items():
+                print(line(name, took, baseline))
+            print(line(f"FULL DASHBOARD ({count} reports)", totals, baseline) + "\n")
+
+        api = {
+            "API breakdown by event:page": lambda: breakdown(storage, query, ["event:page"], ["visitors", "pageviews"],
+                                                             limit=100),
+            "API breakdown by visit:source (events)": lambda: breakdown(
+                storage, from_events, ["visit:source"], ["visitors", "visits", "bounce_rate"], limit=100),
+            "API breakdown by visit:source": lambda: breakdown(storage, query, ["visit:source"],
+                                                               ["visitors", "visits", "bounce_rate"], limit=100),
+        }
+        times, _ = time_load(api, args.repeat)
+        print("one /api/v2/query breakdown:")
+        for name, took in times.items():
+            print(line(name, took, baseline))
+        if args.users > 1:
+            page = loads["shared visit scan, from the visits table"]
+            took = concurrent_loads(page, args.users, max(1, args.repeat // 2))
+            print(f"\n{args.users} users loading the full dashboard at once (visits table):")
+            print(line("each user's full dashboard", took, baseline))
+        kpis = aggregate.aggregate(storage, query)
+        print(f"\nKPIs: {kpis}")
         storage.close()
+
+
+def generate_drops(storage: Storage, end: datetime) -> None:
+    storage.insert(
+        "dropped_hits",
+        [[1, (end - timedelta(hours=h)).replace(second=0, microsecond=0), r, 7] for h in range(100) for r in ("bot", "opt-out")],
+        ["site_id", "minute", "reason", "hits"],
+    )
 
 
 if __name__ == "__main__":

@@ -159,8 +159,8 @@ def main() -> None:
         scripts[name] = work / f"{name}.lua"
         scripts[name].write_text(text)
 
-    from footfall.metadata.sites import SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
     from footfall.settings import load
 
     settings = load(config_file=None, environ={}, overrides={"data_dir": data_dir, "geoip_path": args.geoip})

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.requests import Request
 from starlette.responses import Response
-
-import re
 
 from footfall.metadata.sites import SiteStore
 

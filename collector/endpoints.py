@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from collector import parse_matomo, parse_plausible
 from collector.cors import cors_headers, preflight
-from collector.hit import DropReason, Dropped, RequestMeta
+from collector.hit import Dropped, DropReason, RequestMeta
 from collector.ingest import drop, process
 from collector.request_meta import request_meta
 from collector.responses import CLIENT_ERRORS, DROPPED_HEADER, spool_full_response, tracking_response

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from collector.hit import DropReason, Dropped, Hit
+from collector.hit import Dropped, DropReason, Hit
 from collector.pipeline import run
 from collector.rows import Row, to_row
 from collector.state import CollectorState

@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from pathlib import Path
 from email.utils import formatdate
+from pathlib import Path
 from urllib.parse import urlencode
 
 import jinja2
@@ -24,9 +24,9 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from collector.state import CollectorState, services_of
 from footfall.forwarded import is_https
 from footfall.paths import require_file
-from collector.state import CollectorState, services_of
 
 OPT_OUT_COOKIE = "footfall_optout"
 CSRF_COOKIE = "footfall_optout_csrf"

@@ -20,11 +20,11 @@ from collector.hit import (
     PAGEVIEW,
     PING,
     SEARCH,
-    DropReason,
     Dropped,
+    DropReason,
     Hit,
-    hit_from_request,
     RequestMeta,
+    hit_from_request,
 )
 from collector.parse_plausible import parse_props
 

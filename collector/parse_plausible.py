@@ -10,7 +10,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from collector.hit import ENGAGEMENT, EVENT, PAGEVIEW, DropReason, Dropped, Hit, RequestMeta, hit_from_request
+from collector.hit import ENGAGEMENT, EVENT, PAGEVIEW, Dropped, DropReason, Hit, RequestMeta, hit_from_request
 
 MAX_PROPS = 30
 MAX_PROP_LENGTH = 2000

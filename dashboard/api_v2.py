@@ -19,15 +19,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
 
+from dashboard import goals
+from dashboard.state import services_of
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats import periods
 from dashboard.stats.breakdown import MAX_LIMIT, breakdown
-from dashboard.stats.periods import PeriodError
-from dashboard import goals
 from dashboard.stats.dimensions import dimension
-from dashboard.stats.filters import And, Filter, filter_to_json, FilterExpr, Not, Or, parse_filters
+from dashboard.stats.filters import And, Filter, FilterExpr, Not, Or, filter_to_json, parse_filters
+from dashboard.stats.periods import PeriodError
 from dashboard.stats.query import QueryError, StatsQuery
-from dashboard.state import services_of
 from footfall.metadata.sites import Site, SiteError
 
 MAX_BODY_BYTES = 64 * 1024

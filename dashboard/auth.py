@@ -7,7 +7,6 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from footfall.forwarded import client_address
 from dashboard import session
 from dashboard.web import (
     accounts_of,
@@ -20,6 +19,7 @@ from dashboard.web import (
     services_of,
     sessions_of,
 )
+from footfall.forwarded import client_address
 
 logger = logging.getLogger("footfall.dashboard")
 

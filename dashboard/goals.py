@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from dashboard.stats import actions, aggregate
 from dashboard.stats.breakdown import MAX_LIMIT, Result
-from dashboard.stats.filters import drop_filters, Filter
+from dashboard.stats.filters import Filter, drop_filters
 from dashboard.stats.query import StatsQuery
 from footfall.metadata.db import Database
 

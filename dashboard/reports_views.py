@@ -37,8 +37,8 @@ from dashboard.stats import aggregate, drops, periods, realtime, timeseries
 from dashboard.stats.actions import property_keys
 from dashboard.stats.breakdown import Request as BreakdownRequest
 from dashboard.stats.breakdown import breakdowns
-from dashboard.stats.metrics import KPI_METRICS
 from dashboard.stats.filters import Filter, parse_filter
+from dashboard.stats.metrics import KPI_METRICS
 from dashboard.stats.query import QueryError, StatsQuery
 from dashboard.web import (
     HttpError,

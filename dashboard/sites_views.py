@@ -11,7 +11,6 @@ from starlette.responses import RedirectResponse, Response
 
 from dashboard import goals, privacy_policy
 from dashboard.web import (
-    HttpError,
     accounts_of,
     form_of,
     page,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+
 from starlette.requests import HTTPConnection
 
 from footfall.settings import Settings

@@ -3,7 +3,9 @@
 uvicorn's h11 parser bounds the request line and headers together with
 ``h11_max_incomplete_event_size``; its httptools parser has no such option, so
 :class:`LimitedHttpToolsProtocol` counts the bytes of the head itself and
-answers 431 when they exceed the limit (an oversized URL inside it gets 400).
+answers 431 when they exceed the limit.  The limit leaves room for the longest
+tracking hit and then some: a hit over ``max_hit_bytes`` still reaches the
+collector, which drops it with its reason (``too-large``) and counts it.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ URL_SLACK = 2048  # path, parameter names and the rest of the request line aroun
 
 
 def max_url_bytes(settings: Settings) -> int:
-    """The longest request target: a tracking hit may carry ``max_hit_bytes`` of query string."""
+    """Room for the request target: a tracking hit may carry ``max_hit_bytes`` of query string."""
     return max(8192, settings.max_hit_bytes + URL_SLACK)
 
 
 def max_head_bytes(settings: Settings) -> int:
+    """The request line and every header together."""
     return max_url_bytes(settings) + HEADER_BYTES
 
 
@@ -46,7 +49,6 @@ def httptools_protocol(settings: Settings) -> type | None:
     if HttpToolsProtocol is None:
         return None
     head_limit = max_head_bytes(settings)
-    url_limit = max_url_bytes(settings)
 
     class LimitedHttpToolsProtocol(HttpToolsProtocol):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -63,12 +65,6 @@ def httptools_protocol(settings: Settings) -> type | None:
                     self.transport.close()
                     return
             super().data_received(data)
-
-        def on_url(self, url: bytes) -> None:
-            super().on_url(url)
-            if len(self.url) > url_limit:
-                # httptools turns this into a parser error: uvicorn answers 400 and closes.
-                raise ValueError("request target too long")
 
         def on_headers_complete(self) -> None:
             self._in_head = False

@@ -23,7 +23,7 @@ class IdConvertor(Convertor[int]):
 
     def convert(self, value: str) -> int:
         parsed = parse_id(value)
-        # The regex let it through; a 20-digit-free value above MAX_ID cannot name a row.
+        # 19 digits may still exceed MAX_ID: no row has such an ID, so it becomes one that matches nothing.
         return parsed if parsed is not None else -1
 
     def to_string(self, value: int) -> str:

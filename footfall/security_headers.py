@@ -2,8 +2,7 @@
 
 Pages that need a policy of their own (the dashboard, the embeddable
 ``/optout`` page) set it; everything else gets :data:`DEFAULT_CSP`, which lets
-the response do nothing as a document.  A request target longer than the
-server's limit is refused here with 414, before routing.
+the response do nothing as a document.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from footfall import forwarded, http_limits
+from footfall import forwarded
 from footfall.settings import Settings
 
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
@@ -27,7 +26,6 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
         self.settings = settings
-        self.max_url = http_limits.max_url_bytes(settings)
 
     def __getattr__(self, name: str) -> object:  # behaves like the app it wraps (state, routes, ...)
         return getattr(self.app, name)
@@ -35,9 +33,6 @@ class SecurityHeaders:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
-            return
-        if len(scope.get("raw_path") or b"") + len(scope.get("query_string") or b"") > self.max_url:
-            await _refuse_long_url(scope, receive, send)
             return
         https = forwarded.is_https(HTTPConnection(scope), self.settings)
 
@@ -56,19 +51,3 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-async def _refuse_long_url(scope: Scope, receive: Receive, send: Send) -> None:
-    body = b"request target too long\n"
-    await send({
-        "type": "http.response.start",
-        "status": 414,
-        "headers": [
-            (b"content-type", b"text/plain; charset=utf-8"),
-            (b"content-length", str(len(body)).encode()),
-            (b"connection", b"close"),
-            (b"x-content-type-options", b"nosniff"),
-            (b"content-security-policy", DEFAULT_CSP.encode()),
-        ],
-    })
-    await send({"type": "http.response.body", "body": body})

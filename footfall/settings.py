@@ -16,9 +16,9 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 ENV_PREFIX = "FOOTFALL_"
 # Kubernetes sets these in every pod of a namespace with a Service called "footfall" (Docker links did the

@@ -17,8 +17,8 @@ import uvicorn
 
 from footfall import settings as settings_module
 from footfall.app.asgi import create_app
-from footfall.metadata.sites import Site
 from footfall.app.services import Services, build
+from footfall.metadata.sites import Site
 from footfall.settings import Settings
 
 CHROME_UA = (

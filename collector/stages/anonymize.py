@@ -13,7 +13,6 @@ from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
 from footfall.hashing import keyed_hash
 
-
 # Row ids need to be unique, not secret: a Mersenne Twister seeded from the OS is
 # enough and avoids a system call per hit.
 _ids = random.Random()

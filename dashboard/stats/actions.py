@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from dashboard.stats.breakdown import Result, breakdown
-from dashboard.stats.dimensions import COUNTED, dimension, PROPS_PREFIX
+from dashboard.stats.dimensions import COUNTED, PROPS_PREFIX, dimension
 from dashboard.stats.filters import filter_dimensions
 from dashboard.stats.query import Params, StatsQuery
 from dashboard.stats.sql import hits_relation, match_sql, sessionized_hits

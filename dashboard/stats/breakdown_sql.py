@@ -72,14 +72,14 @@ FROM (
 # What a visit contributes to its group (``metrics.VISIT_LEVEL``) when no event filter applies, over the
 # visits table's partial rows (``s_<column>``, see :func:`sql.stored_visits`).
 STORED_VISIT_LEVEL = {
-    "l_matched": "sum(s_visit_hits) > 0",
-    "l_pageviews": "sum(s_visit_pageviews)",
-    "l_events": "sum(s_visit_hits)",
-    "l_revenue": "sum(s_visit_revenue)",
-    "l_converted": "sum(s_visit_goals) > 0",
-    "l_visit_pageviews": "sum(s_visit_pageviews)",
-    "l_visit_interactions": "sum(s_visit_interactions)",
-    "l_duration_ms": "toUnixTimestamp64Milli(max(s_visit_end)) - toUnixTimestamp64Milli(min(s_visit_first))",
+    "l_matched": "s_visit_hits > 0",
+    "l_pageviews": "s_visit_pageviews",
+    "l_events": "s_visit_hits",
+    "l_revenue": "s_visit_revenue",
+    "l_converted": "s_visit_goals > 0",
+    "l_visit_pageviews": "s_visit_pageviews",
+    "l_visit_interactions": "s_visit_interactions",
+    "l_duration_ms": "toUnixTimestamp64Milli(s_visit_end) - toUnixTimestamp64Milli(s_visit_first)",
 }
 
 

@@ -27,10 +27,11 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from footfall.schema import COLUMNS
 from dashboard.stats.dimensions import ALWAYS_VISIT_COLUMNS, COUNTED, FIRST_HIT_COLUMNS, VISIT_COLUMNS, dimension
 from dashboard.stats.filters import And, FilterExpr, Not, Or, filter_dimensions
 from dashboard.stats.query import Params, StatsQuery
+from footfall.schema import COLUMNS
+
 
 def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
     """SQL for one filter, over the hits relation (a hit-level boolean)."""
@@ -138,35 +139,30 @@ def split_filters(query: StatsQuery) -> tuple[list[FilterExpr], list[FilterExpr]
     return visit_filters, event_filters
 
 
-# The same visit attributes as ``VISIT_COLUMNS``, from the ``visits`` table (sql/0004_visits_table.sql):
-# its partial rows of one visit are grouped, the counts summed, the (time, value) tuples reduced.
-# The table's columns are read as ``s_<name>`` so the results can take their names.
+# The same visit attributes as ``VISIT_COLUMNS``, from the ``visits`` table (sql/0004_visits_table.sql), read
+# with FINAL so each visit is one row: the counts summed, the (time, value) tuples reduced to their minimum or
+# maximum.  The table's columns are read as ``s_<name>`` so the results can take their names.
 STORED_COLUMNS = (
     "visitor_id", "visit_start", "visit_first", "visit_end", "visit_hits", "visit_pageviews", "visit_interactions",
     "visit_goals", "visit_revenue", "entry_page", "exit_page", "first_hit",
 )
 STORED_VISIT_COLUMNS: dict[str, str] = {
-    "visitor_id": "any(s_visitor_id)",
-    "visit_start": "any(s_visit_start)",
-    "visit_first": "min(s_visit_first)",
-    "visit_end": "max(s_visit_end)",
-    "visit_hits": "sum(s_visit_hits)",
-    "visit_pageviews": "sum(s_visit_pageviews)",
-    "visit_interactions": "sum(s_visit_interactions)",
-    "visit_goals": "sum(s_visit_goals)",
-    "visit_revenue": "sum(s_visit_revenue)",
-    "entry_page": "argMin(s_entry_page.page, s_entry_page.ts)",
-    "exit_page": "argMax(s_exit_page.page, s_exit_page.ts)",
-    **{f"v_{column}": f"argMin(s_first_hit.{column}, s_first_hit.ts)" for column in FIRST_HIT_COLUMNS},
+    **{column: f"s_{column}" for column in STORED_COLUMNS if column.startswith("visit")},
+    "entry_page": "s_entry_page.page",
+    "exit_page": "s_exit_page.page",
+    **{f"v_{column}": f"s_first_hit.{column}" for column in FIRST_HIT_COLUMNS},
 }
 
 
 def stored_visits(query: StatsQuery, params: Params, columns: dict[str, str]) -> str:
     """One row per visit that starts in ``[start, end)``, from the ``visits`` table: ``visit_id`` and ``columns``.
 
-    ``columns`` maps output names to aggregates over the table's partial rows
-    (see :data:`STORED_VISIT_COLUMNS`).  The ordering key starts with the
-    site and the visit's start day, so only the query's days are read.
+    ``columns`` maps output names to expressions over the table's row
+    (see :data:`STORED_VISIT_COLUMNS`).  ``FINAL`` merges the partial rows of
+    a visit still in separate parts; a visit's rows are all in one partition
+    (its start's month), so partitions are merged on their own, and one that
+    is a single part is read as it is.  The ordering key starts with the site
+    and the visit's start day, so only the query's days are read.
     """
     site = params.bind(query.site_id, "UInt32")
     start = params.bind(query.start, "DateTime64(3, 'UTC')")
@@ -178,8 +174,8 @@ def stored_visits(query: StatsQuery, params: Params, columns: dict[str, str]) ->
         {aliased}
         FROM (
             SELECT visit_id, {stored}
-            FROM visits
+            FROM visits FINAL
             WHERE site_id = {site} AND visit_start >= {start} AND visit_start < {end}
+            SETTINGS do_not_merge_across_partitions_select_final = 1
         )
-        GROUP BY visit_id
     )"""

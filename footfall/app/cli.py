@@ -107,8 +107,8 @@ def site() -> None:
 def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None, timezone: str,
              collector_url: str | None, **flags: Any) -> None:
     """Add a site; print its id, tracking snippet and token_auth."""
-    from footfall.metadata.sites import SiteError, SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteError, SiteStore
     from footfall.snippets import opt_out_snippet, tracking_snippet
 
     settings = load_settings(config_file, **flags)
@@ -131,8 +131,8 @@ def site_add(config_file: str | None, domains: tuple[str, ...], name: str | None
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def site_list(config_file: str | None, as_json: bool, **flags: Any) -> None:
     """List sites."""
-    from footfall.metadata.sites import SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
 
     settings = load_settings(config_file, **flags)
     sites = SiteStore(open_metadata(settings)).list()

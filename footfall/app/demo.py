@@ -259,7 +259,7 @@ def generate(site_id: int, token: str, *, days: int, visits: int, now: datetime,
         elif from_newsletter:
             path = "/blog/how-to-brew-pour-over"
 
-        def hit(extra: dict[str, str], at: datetime) -> dict[str, str]:
+        def hit(extra: dict[str, str], at: datetime, common: dict[str, str] = common) -> dict[str, str]:
             return {**common, **extra, "cdt": str(round(at.timestamp(), 3)), "rand": str(rng.randrange(10**9))}
 
         for index in range(pageviews):

@@ -67,8 +67,8 @@ def _store_spool(settings: Settings, storage: Storage) -> None:
 
 
 def _site(settings: Settings, site_id: int):
-    from footfall.metadata.sites import SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
 
     db = open_metadata(settings)
     try:
@@ -81,8 +81,8 @@ def _site(settings: Settings, site_id: int):
 
 
 def _secret(settings: Settings) -> bytes:
-    from footfall.metadata.secrets_store import server_secret
     from footfall.app.services import open_metadata
+    from footfall.metadata.secrets_store import server_secret
 
     db = open_metadata(settings)
     try:
@@ -181,8 +181,8 @@ def _counted(records: Iterator[dict[str, Any]], bar: Any) -> Iterator[dict[str, 
 def retention(config_file: str | None, apply: bool, **flags: Any) -> None:
     """Show each site's retention period; with --apply, delete older events now."""
     from footfall import retention as retention_module
-    from footfall.metadata.sites import SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
 
     settings = _settings(config_file, flags)
     db = open_metadata(settings)

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from collector.context import PipelineContext
 from collector.geoip import GeoLookup, open_lookup
 from collector.metrics import CollectorMetrics
-from footfall.schema import COLUMNS
 from collector.spool import Spool
 from collector.state import CollectorState
 from collector.user_agent import UserAgentClassifier
@@ -25,6 +24,7 @@ from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
 from footfall.metadata.sites import SiteStore
+from footfall.schema import COLUMNS
 from footfall.settings import Settings
 from footfall.storage import migrations
 from footfall.storage.clickhouse import Storage

@@ -19,7 +19,6 @@ from typing import Any, Iterable, Iterator, Sequence
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-
 # Embedded ClickHouse may write BACKUPs to, and RESTORE from, any directory the process can reach (only
 # ``footfall backup`` and ``footfall restore`` issue them, with a path the operator gave).
 CHDB_OPTIONS = {"backups.allowed_path": "/"}

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from collector.hit import DropReason, Dropped, RequestMeta
+from collector.hit import Dropped, DropReason, RequestMeta
 from collector.parse_plausible import decode, parse, parse_props
 
 NOW = datetime(2024, 5, 14, 12, 0, tzinfo=timezone.utc)

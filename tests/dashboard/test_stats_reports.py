@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from footfall.schema import COLUMNS
 from dashboard.stats import actions, aggregate, audience, drops, pages, periods, realtime, sources, timeseries
 from dashboard.stats.breakdown import Request, breakdown, breakdowns
 from dashboard.stats.filters import Filter, Or
 from dashboard.stats.query import StatsQuery
+from footfall.schema import COLUMNS
 from footfall.storage.clickhouse import Storage
 
 TZ = "Europe/Berlin"

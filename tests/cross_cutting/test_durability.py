@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 
 from collector.spool import SUFFIX, Spool
-from footfall.metadata.sites import Site, SiteStore
 from footfall.app.services import open_metadata, open_storage
+from footfall.metadata.sites import Site, SiteStore
 from tests.support import CHROME_UA, LiveServer, ServerProcess, free_port, make_settings
 
 SLOW_FLUSH = {"FOOTFALL_FLUSH_INTERVAL_SECONDS": "3600"}

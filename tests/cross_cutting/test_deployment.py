@@ -25,7 +25,7 @@ from footfall.metadata.sites import SiteStore
 from footfall.settings import load
 from tests.support import FIREFOX_UA, ServerProcess, free_port, make_settings
 
-DOC = Path(__file__).resolve().parent.parent / "docs" / "deployment.md"
+DOC = Path(__file__).resolve().parents[2] / "docs" / "deployment.md"
 HOST = "analytics.example.com"
 EXCLUDED, ALLOWED = "127.0.0.2", "127.0.0.3"
 

@@ -20,8 +20,8 @@ from urllib.parse import quote, quote_plus
 import httpx
 import pytest
 
-from footfall.metadata.sites import SiteStore
 from footfall.app.services import open_metadata, open_storage
+from footfall.metadata.sites import SiteStore
 from tests.support import ServerProcess, make_settings
 
 IP_CIP = "198.51.100.213"

@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from footfall import deletion, export
-from footfall.metadata.sites import SiteStore
 from footfall.app.services import open_metadata
+from footfall.metadata.sites import SiteStore
 from footfall.storage.clickhouse import Storage
 from tests.support import CHROME_UA, FIREFOX_UA, IPHONE_UA, LiveServer, ServerProcess, make_settings
 

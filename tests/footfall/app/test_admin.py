@@ -6,7 +6,6 @@ import stat
 from pathlib import Path
 
 import httpx
-
 from starlette.applications import Starlette
 from starlette.routing import Route
 from starlette.testclient import TestClient

@@ -9,8 +9,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from footfall.app.cli import main
-from footfall.metadata.sites import SiteStore
 from footfall.app.services import open_metadata
+from footfall.metadata.sites import SiteStore
 from tests.support import make_settings
 
 

@@ -16,8 +16,8 @@ from pathlib import Path
 import httpx
 
 from collector.spool import SUFFIX
-from footfall.deletion import Visitor, forget
 from footfall.app.services import open_storage
+from footfall.deletion import Visitor, forget
 from tests.dashboard import model
 from tests.support import ServerProcess, make_settings
 from tests.test_durability import SLOW_FLUSH, add_site, spool_is_empty, stop_gracefully, wait_for

@@ -73,7 +73,7 @@ def test_many_headers_add_up(server: int) -> None:
 
 
 def test_a_huge_url_is_refused(server: int, data_dir: Path) -> None:
-    limit = http_limits.max_url_bytes(make_settings(data_dir))
+    limit = http_limits.max_head_bytes(make_settings(data_dir))
     head = b"GET /matomo.php?x=" + b"c" * (limit + 10) + b" HTTP/1.1\r\nHost: localhost\r\n\r\n"
     assert status(exchange(server, head)) in (400, 414, 431)
     # A hit as long as max_hit_bytes allows still gets through.
