@@ -20,7 +20,7 @@ from footfall.app.services import open_storage
 from footfall.deletion import Visitor, forget
 from tests.dashboard import model
 from tests.support import ServerProcess, make_settings
-from tests.test_durability import SLOW_FLUSH, add_site, spool_is_empty, stop_gracefully, wait_for
+from tests.cross_cutting.test_durability import SLOW_FLUSH, add_site, spool_is_empty, stop_gracefully, wait_for
 
 DOMAIN = "example.com"
 
