@@ -85,6 +85,7 @@ class Hit:
     trusted: bool = False
     keep_bots: bool = False  # Matomo's bots=1: record bots too (honoured for trusted hits only)
     overrides: dict[str, str] = field(default_factory=dict)
+    refused_host: str = ""  # the page's host when check_site refuses it (domain-not-allowed)
     # What happened
     event_type: str = PAGEVIEW
     pageview_id: str = ""

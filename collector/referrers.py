@@ -1,8 +1,12 @@
-"""Known search engines, social networks and referrer-spam domains.
+"""Known search engines, social networks, source aliases and referrer-spam domains.
 
 Domains are matched on the host and each of its parent domains, so
 ``www.google.de`` matches ``google.de``.  The lists are ours and deliberately
 short: they cover the sources that make up nearly all real referral traffic.
+
+A campaign's ``utm_source`` is named like a referrer, as Plausible does:
+``google``, ``Google`` and ``google.com`` are all the source *Google*, ``fb``
+is *Facebook*, and the usual newsletter spellings are *Newsletter*.
 """
 
 from __future__ import annotations
@@ -89,6 +93,56 @@ SPAM_DOMAINS = frozenset(
 )
 
 
+# utm_source values that are not a domain or the first label of one in the tables above.
+UTM_SOURCE_ALIASES = {
+    "fb": "Facebook",
+    "ig": "Instagram",
+    "insta": "Instagram",
+    "li": "LinkedIn",
+    "tw": "X (Twitter)",
+    "x": "X (Twitter)",
+    "yt": "YouTube",
+    "hn": "Hacker News",
+    "hackernews": "Hacker News",
+    "ycombinator": "Hacker News",
+    "adwords": "Google",
+    "googleads": "Google",
+    "google-ads": "Google",
+    "gads": "Google",
+    "newsletter": "Newsletter",
+    "news-letter": "Newsletter",
+    "news_letter": "Newsletter",
+    "email": "Newsletter",
+    "e-mail": "Newsletter",
+    "mail": "Newsletter",
+    "mailing": "Newsletter",
+    "mailchimp": "Newsletter",
+    "brevo": "Newsletter",
+    "sendinblue": "Newsletter",
+    "mailerlite": "Newsletter",
+    "substack": "Newsletter",
+}
+
+
+def _first_labels(*tables: dict[str, str]) -> dict[str, str]:
+    """``facebook.com`` → ``facebook``: the bare names people put in utm_source."""
+    names: dict[str, str] = {}
+    for table in tables:
+        for domain, name in table.items():
+            first = domain.split(".")[0]
+            if "." in domain and domain.count(".") == 1 and len(first) > 2:
+                names.setdefault(first, name)
+    return names
+
+
+UTM_SOURCES = {
+    **_first_labels(SEARCH_ENGINES, SOCIAL_NETWORKS),
+    **{name.lower(): name for name in (*SEARCH_ENGINES.values(), *SOCIAL_NETWORKS.values())},
+    **SEARCH_ENGINE_LABELS,
+    **UTM_SOURCE_ALIASES,
+}
+
+
 def lookup(host: str, table: dict[str, str]) -> str:
     parts = host.split(".")
     for i in range(len(parts) - 1):
@@ -112,3 +166,20 @@ def search_engine(host: str) -> str:
 
 def social_network(host: str) -> str:
     return lookup(host, SOCIAL_NETWORKS)
+
+
+def known_host(host: str) -> str:
+    """The name of the search engine or social network at ``host``, or ""."""
+    return search_engine(host) or social_network(host)
+
+
+def source_name(utm_source: str) -> str:
+    """The source a campaign's utm_source names: a known one by its referrer name, else the value as sent."""
+    value = utm_source.strip()
+    key = value.lower()
+    if key in UTM_SOURCES:
+        return UTM_SOURCES[key]
+    if "." in key:
+        host = key.split("://", 1)[-1].split("/", 1)[0].removeprefix("www.")
+        return known_host(host) or value
+    return value

@@ -11,6 +11,7 @@ from collector.metrics import CollectorMetrics
 from collector.rate_limit import ClientRateLimiter
 from collector.writer import Writer
 from footfall.metadata.privacy_log import PrivacyLog
+from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.sites import SiteStore
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage
@@ -29,6 +30,7 @@ class CollectorState:
     forget_limiter: ClientRateLimiter = field(default_factory=ClientRateLimiter)
     # The privacy manifest's count of stored user IDs per site: (when counted, count).
     user_id_counts: dict[int, tuple[float, int]] = field(default_factory=dict)
+    hosts_seen: HostsSeen | None = None
 
 
 def services_of(request: Request) -> CollectorState:

@@ -44,6 +44,8 @@ class Writer:
         self._tasks: list[asyncio.Task[None]] = []
         self._closing = False
         self._backoff = 0.0
+        self.stored_rows = 0  # hits stored in ClickHouse since start
+        self.stored_on_stop = 0  # of which by the final flush in stop()
 
     # Lifecycle
     async def start(self) -> None:
@@ -66,6 +68,7 @@ class Writer:
         self._wake_flush.set()
         # The loops see _closing and return; cancelling them could lose a wake-up.
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        stored_before = self.stored_rows
         await self._commit_pending()
         deadline = time.monotonic() + timeout
         self.spool.seal()
@@ -73,6 +76,7 @@ class Writer:
             if not await asyncio.to_thread(self.flush_once):
                 await asyncio.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
         await asyncio.to_thread(self.flush_drops)
+        self.stored_on_stop = self.stored_rows - stored_before
         self.spool.close()
 
     # Accepting hits
@@ -207,6 +211,7 @@ class Writer:
             return False
         self.metrics.flush_seconds.observe(time.perf_counter() - started)
         self.metrics.stored.inc(len(rows))
+        self.stored_rows += len(rows)
         self.spool.remove(path)
         return True
 

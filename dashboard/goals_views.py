@@ -38,6 +38,8 @@ async def add_goal(request: Request) -> Response:
     if goal is None:
         return _settings_with(request, site, goal_values=values, goal_errors=errors)
     store.save(goal)
+    if form_of(request).get("next") == f"/sites/{site.id}":  # named from the dashboard's goals card
+        return RedirectResponse(f"/sites/{site.id}#card-goals", status_code=303)
     return RedirectResponse(f"/sites/{site.id}/settings#goals", status_code=303)
 
 

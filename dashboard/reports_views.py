@@ -19,7 +19,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from dashboard import countries, csv_export, goals, k_anonymity, svg_chart
+from dashboard import countries, csv_export, goals, k_anonymity, onboarding, svg_chart
+from dashboard.onboarding_views import hosts_of
+from dashboard.sites_views import collector_url
+from footfall import snippets
 from dashboard.report_catalog import (
     CARDS,
     METRIC_LABELS,
@@ -40,6 +43,7 @@ from dashboard.stats.query import QueryError, StatsQuery
 from dashboard.web import (
     HttpError,
     accounts_of,
+    current_user,
     format_duration,
     format_number,
     format_percent,
@@ -53,7 +57,7 @@ from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site
 
 PERIOD_CHOICES = [
-    ("today", "Today"),
+    ("today", "Today"),  # "day" is accepted too, as in the stats API
     ("yesterday", "Yesterday"),
     ("7d", "7 days"),
     ("30d", "30 days"),
@@ -62,7 +66,8 @@ PERIOD_CHOICES = [
     ("12mo", "12 months"),
     ("year", "This year"),
 ]
-PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom"}
+PERIOD_NAMES = {name for name, _ in PERIOD_CHOICES} | {"custom", "day"}
+COUNT_METRICS = {"visitors", "visits", "pageviews"}
 CARD_ROWS = 9
 REPORT_PAGE_ROWS = 100
 CSV_MAX_ROWS = 10000
@@ -150,6 +155,7 @@ def parse_view_filters(raw_values: list[str]) -> tuple[list[tuple[str, str, str]
 
 def resolve_period(site: Site, params: Any) -> tuple[periods.Period, list[str]]:
     name = params.get("period", "30d")
+    name = "today" if name == "day" else name  # the stats API's name for it
     errors: list[str] = []
     if name not in PERIOD_NAMES:
         errors.append(f"Unknown period {name!r}; showing the last 30 days.")
@@ -248,6 +254,8 @@ def table_for(view: View, report: Report, result: Any, path: str = "") -> Table:
             "bar": round(100 * float(row.get(bar_metric) or 0) / top, 1),
         })
     columns = [(m, SHORT_METRIC_LABELS.get(m, m)) for m in metrics]
+    if view.site.currency:  # revenue in the site's currency: "Revenue (EUR)"
+        columns = [(m, f"{label} ({view.site.currency})" if m == "total_revenue" else label) for m, label in columns]
     return Table(report, columns, rows, result.total_rows, bar_metric)
 
 
@@ -352,7 +360,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
     previous_series = timeseries.fill(before_results[1], view.previous, [chart_metric], interval)
     labels = [point["date"] for point in series]
     previous_values = [point[chart_metric] for point in previous_series][: len(labels)]
-    chart = svg_chart.render(
+    chart = svg_chart.responsive(
         labels,
         svg_chart.Series(METRIC_LABELS[chart_metric], [point[chart_metric] for point in series]),
         svg_chart.Series("previous period", previous_values) if previous_values else None,
@@ -360,17 +368,21 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         format_value=lambda value: format_metric(chart_metric, value) if chart_metric != "visit_duration"
         else format_duration(value),
         short_label=_short_time_label(view.period.interval),
+        integer=chart_metric in COUNT_METRICS,
     )
     cards = []
     for card_id, title, tabs in CARDS:
         report = chosen_reports[card_id]
         chosen = report.name
         result = card_results[card_id] if card_id in card_results else run_report(storage, view, report, CARD_ROWS, 0)
+        table = table_for(view, report, result)
+        unnamed = [int(match.group(1)) for row in table.rows if (match := goals.MATOMO_GOAL.match(str(row["label"])))]
         cards.append({
             "id": card_id,
             "title": title,
+            "unnamed_goals": unnamed if report.name == "goals" else [],
             "tabs": [(name, label, view.url(**{card_id: name}) + f"#card-{card_id}", name == chosen) for name, label in tabs],
-            "table": table_for(view, report, result),
+            "table": table,
             "more": view.url(f"/reports/{report.name}", drop=tuple(c for c, _, _ in CARDS) + ("metric",)),
             "csv": view.url(f"/export/{report.name}.csv", drop=tuple(c for c, _, _ in CARDS) + ("metric",)),
         })
@@ -391,6 +403,11 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         }
     dropped = drops.dropped_hits(storage, view.site.id, view.period.start_utc, view.period.end_utc)
     live = realtime.current_visitors(storage, view.site.id)
+    first_hit = None
+    if not view.shared and not onboarding.has_events(storage, view.site.id):
+        first_hit = {"snippet": snippets.tracking_snippet(collector_url(request), view.site.id),
+                     "status_url": f"/sites/{view.site.id}/first-hit.json"}
+    advice = onboarding.explain(view.site, dropped, [] if view.shared else hosts_of(request, view.site))
     return {
         "kpis": kpis,
         "chart": chart,
@@ -398,6 +415,10 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         "cards": cards,
         "props_card": props_card,
         "drops_summary": drops.summary(dropped),
+        "advice": advice,
+        "first_hit": first_hit,
+        "request_added": added if (added := request.query_params.get("added", "")) in view.site.domains else "",
+        "can_manage": not view.shared and accounts_of(request).can_manage(current_user(request), view.site.id),
         "live_visitors": live,
         "elapsed_ms": round((time.perf_counter() - started) * 1000),
         "timeseries_csv": view.url("/export/timeseries.csv", drop=("metric",)),
@@ -497,10 +518,11 @@ async def realtime_page(request: Request) -> Response:
     if view.shared:
         data["pages"] = k_anonymity.merge_small_pages(data["pages"], view.site.k_anonymity)
     series = data["series"]
-    chart = svg_chart.render(
-        [f"-{point['minutes_ago']} min" for point in series],
+    chart = svg_chart.responsive(
+        [f"{point['minutes_ago']} min ago" if point["minutes_ago"] else "now" for point in series],
         svg_chart.Series("pageviews", [point["pageviews"] for point in series]),
         title="Pageviews per minute in the last 30 minutes",
+        integer=True,
     )
     return render(request, "realtime.html", **_common(view), data=data, chart=chart)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dashboard import api_v2, auth, goals_views, imports_views, matomo_api, reports_views, sites_views, users_views
+from dashboard import api_v2, auth, goals_views, imports_views, matomo_api, onboarding_views, reports_views, sites_views, users_views
 from dashboard.web import STATIC, check_files
 from footfall import ids  # noqa: F401 - registers the {name:id} path convertor
 
@@ -35,6 +35,7 @@ def routes() -> list[BaseRoute]:
         Route("/sites/new", sites_views.site_new, methods=GET_POST),
         Route("/sites/{site_id:id}/settings", sites_views.site_settings, methods=GET_POST),
         Route("/sites/{site_id:id}/token", sites_views.regenerate_token, methods=["POST"]),
+        Route("/sites/{site_id:id}/delete", sites_views.site_delete, methods=GET_POST),
         Route("/sites/{site_id:id}/privacy", sites_views.privacy),
         Route("/sites/{site_id:id}/share", sites_views.create_share, methods=["POST"]),
         Route("/sites/{site_id:id}/share/{link_id:id}/revoke", sites_views.revoke_share, methods=["POST"]),
@@ -42,6 +43,7 @@ def routes() -> list[BaseRoute]:
         Route("/sites/{site_id:id}/viewers/{user_id:id}/revoke", users_views.revoke_viewer, methods=["POST"]),
         *goals_views.routes(),
         *imports_views.routes(),
+        *onboarding_views.routes(),
         *reports_views.routes(),
         *api_v2.api_routes(),
         Mount("/assets", StaticFiles(directory=str(STATIC)), name="assets"),

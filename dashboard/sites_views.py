@@ -28,8 +28,8 @@ from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.sites import Site, SiteError
 
 CHECKBOXES = ("honor_dnt", "cookie_mode", "store_truncated_ip")
-TEXT_FIELDS = ("name", "domains", "timezone", "excluded_ips", "retention_days", "url_denylist", "referrer_spam",
-               "k_anonymity")
+TEXT_FIELDS = ("name", "domains", "timezone", "currency", "excluded_ips", "retention_days", "url_denylist",
+               "referrer_spam", "k_anonymity")
 
 
 @lru_cache(maxsize=1)
@@ -47,13 +47,14 @@ def _values_from_form(form: Any) -> dict[str, Any]:
 
 def values_from_site(site: Site | None) -> dict[str, Any]:
     if site is None:
-        return {"name": "", "domains": "", "timezone": "UTC", "excluded_ips": "", "retention_days": "0",
+        return {"name": "", "domains": "", "timezone": "UTC", "currency": "", "excluded_ips": "", "retention_days": "0",
                 "url_denylist": "", "referrer_spam": "", "honor_dnt": True, "cookie_mode": False,
                 "store_truncated_ip": False, "k_anonymity": "5"}
     return {
         "name": site.name,
         "domains": "\n".join(site.domains),
         "timezone": site.timezone,
+        "currency": site.currency,
         "excluded_ips": "\n".join(site.excluded_ips),
         "retention_days": str(site.retention_days),
         "url_denylist": "\n".join(site.url_denylist),
@@ -93,7 +94,15 @@ async def site_list(request: Request) -> Response:
     visible = accounts_of(request).visible_site_ids(user)
     all_sites = services_of(request).sites.list()
     shown = [site for site in all_sites if visible is None or site.id in visible]
-    return render(request, "sites.html", sites=shown)
+    from starlette.concurrency import run_in_threadpool
+
+    from dashboard import site_overview
+
+    numbers = await run_in_threadpool(site_overview.overview, services_of(request).storage, [s.id for s in shown])
+    for item in numbers.values():
+        item["spark"] = site_overview.sparkline(item["daily"], f"Visitors per day, last {site_overview.DAYS} days")
+    return render(request, "sites.html", sites=shown, numbers=numbers, days=site_overview.DAYS,
+                  deleted=request.query_params.get("deleted", ""))
 
 
 @page
@@ -141,6 +150,8 @@ def settings_page(request: Request, site: Site, values: dict[str, Any], errors: 
     extra.setdefault("imports", AggregateImports(services_of(request).db).list(site.id))
     extra.setdefault("import_message", "")
     extra.setdefault("import_error", "")
+    extra.setdefault("site_check", _site_check(request, site))
+    extra.setdefault("added", request.query_params.get("added", ""))
     return render(
         request,
         "site_form.html",
@@ -164,6 +175,19 @@ def settings_page(request: Request, site: Site, values: dict[str, Any], errors: 
         server_retention_days=services_of(request).settings.retention_days,
         **extra,
     )
+
+
+def _site_check(request: Request, site: Site) -> dict[str, Any]:
+    """Whether the site has data, and why its hits were refused lately (the same words as the dashboard)."""
+    from dashboard import onboarding
+    from dashboard.onboarding_views import hosts_of
+    from dashboard.stats import drops
+
+    storage = services_of(request).storage
+    hosts = hosts_of(request, site)
+    start, end = onboarding.recent_window()
+    return {"has_events": onboarding.has_events(storage, site.id), "days": onboarding.CHECK_DAYS,
+            "advice": onboarding.explain(site, drops.dropped_hits(storage, site.id, start, end), hosts)}
 
 
 @page
@@ -212,3 +236,25 @@ async def revoke_share(request: Request) -> Response:
     link_id = int(request.path_params["link_id"])
     accounts_of(request).revoke_share_link(site.id, link_id)
     return RedirectResponse(f"/sites/{site.id}/settings#share", status_code=303)
+
+
+@page
+async def site_delete(request: Request) -> Response:
+    """A confirmation page; deleting needs the site's name typed in, as the page asks."""
+    from starlette.concurrency import run_in_threadpool
+
+    from footfall import deletion
+
+    site = site_for(request, manage=True)
+    require_admin(request)
+    storage = services_of(request).storage
+    events = await run_in_threadpool(
+        lambda: int(storage.query("SELECT count() FROM events WHERE site_id = {site_id:UInt32}",
+                                  {"site_id": site.id})[0][0]))
+    if request.method == "GET":
+        return render(request, "site_delete.html", site=site, events=events, error="")
+    if str(form_of(request).get("confirm", "")).strip() != site.name:
+        return render(request, "site_delete.html", status=422, site=site, events=events,
+                      error=f"Type the site's name, {site.name}, to confirm.")
+    deleted = await run_in_threadpool(deletion.delete_site, storage, services_of(request).sites, site.id)
+    return RedirectResponse(f"/sites?deleted={deleted}", status_code=303)

@@ -21,7 +21,7 @@ def on_startup(services: DashboardState) -> None:
     logger.warning("no dashboard users yet; create the first admin with: %s", command)
     print(
         "\n  Footfall has no users yet. Create the first administrator (it asks for a password):\n\n"
-        f"      {command}\n\n  then log in at http://{services.settings.host}:{services.settings.port}/login\n",
+        f"      {command}\n\n  then log in at {services.settings.base_url}/login\n",
         file=sys.stderr,
         flush=True,
     )

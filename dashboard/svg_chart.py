@@ -13,6 +13,8 @@ from typing import Callable, Sequence
 from markupsafe import Markup, escape
 
 WIDTH, HEIGHT = 1000, 260
+COMPACT_WIDTH = 420  # the phone variant: at ~320 px on screen its 11-unit labels stay about 9 px tall
+
 PAD_LEFT, PAD_RIGHT, PAD_TOP, PAD_BOTTOM = 52, 14, 14, 30
 
 
@@ -34,6 +36,12 @@ def nice_max(value: float) -> float:
     return float(10 ** (exponent + 1))  # pragma: no cover
 
 
+def integer_top(value: float) -> float:
+    """An upper bound for counts whose four grid steps are whole numbers (no 2.5 visitors)."""
+    step = max(1, math.ceil(nice_max(value / 4))) if value > 0 else 1
+    return float(step * 4)
+
+
 def _fmt(value: float) -> str:
     if abs(value) >= 1000:
         text = f"{value / 1000:.1f}".rstrip("0").rstrip(".")
@@ -49,12 +57,18 @@ def render(
     title: str,
     format_value: Callable[[float], str] = _fmt,
     short_label: Callable[[str], str] = lambda text: text,
+    integer: bool = False,
+    compact: bool = False,
 ) -> Markup:
+    """``integer``: the values are counts, so the y axis has whole-number ticks.  ``compact``: the narrow variant
+    shown on phones (see :func:`responsive`)."""
+    WIDTH = COMPACT_WIDTH if compact else globals()["WIDTH"]  # noqa: N806 (the module constant's name)
+    suffix = "-compact" if compact else ""
     count = len(labels)
     values = [v for v in current.values if v is not None]
     if previous is not None:
         values += [v for v in previous.values if v is not None]
-    top = nice_max(max(values, default=0))
+    top = integer_top(max(values, default=0)) if integer else nice_max(max(values, default=0))
     plot_w = WIDTH - PAD_LEFT - PAD_RIGHT
     plot_h = HEIGHT - PAD_TOP - PAD_BOTTOM
 
@@ -73,10 +87,10 @@ def render(
         else "No data."
     )
     parts: list[str] = [
-        f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" '
-        f'xmlns="http://www.w3.org/2000/svg">',
-        f'<title id="chart-title">{escape(title)}</title>',
-        f'<desc id="chart-desc">{escape(desc)}</desc>',
+        f'<svg class="chart {"compact" if compact else "wide"}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-labelledby="chart-title{suffix} chart-desc{suffix}" xmlns="http://www.w3.org/2000/svg">',
+        f'<title id="chart-title{suffix}">{escape(title)}</title>',
+        f'<desc id="chart-desc{suffix}">{escape(desc)}</desc>',
     ]
     for step in range(5):
         value = top * step / 4
@@ -84,7 +98,7 @@ def render(
         parts.append(f'<line class="grid" x1="{PAD_LEFT}" x2="{WIDTH - PAD_RIGHT}" y1="{pos:.1f}" y2="{pos:.1f}"/>')
         parts.append(f'<text class="axis" x="{PAD_LEFT - 8}" y="{pos + 4:.1f}" text-anchor="end">{escape(format_value(value))}</text>')
     if count:
-        ticks = min(count, 8)
+        ticks = min(count, 4 if compact else 8)
         chosen = sorted({round(i * (count - 1) / max(ticks - 1, 1)) for i in range(ticks)})
         for index in chosen:
             anchor = "start" if index == 0 and count > 1 else ("end" if index == count - 1 and count > 1 else "middle")
@@ -113,6 +127,11 @@ def render(
             )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def responsive(labels: Sequence[str], current: Series, previous: Series | None = None, **options: object) -> Markup:
+    """The wide chart and its compact phone variant; the stylesheet shows the one that fits the screen."""
+    return Markup(render(labels, current, previous, **options) + render(labels, current, previous, compact=True, **options))
 
 
 def _polyline(values: Sequence[float | None], x: Callable[[int], float], y: Callable[[float], float], css: str) -> str:

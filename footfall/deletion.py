@@ -182,3 +182,25 @@ def _forget(storage: Storage, secret: bytes, visitor: Visitor) -> Forgotten:
     deleted = delete_events(storage, where, parameters)
     deleted += _delete_visitors_elsewhere(storage, visitor.site_id, [parameters["visitor_id"]])
     return Forgotten(deleted, 1 if deleted else 0)
+
+
+def delete_site_data(storage: Storage, site_id: int) -> int:
+    """Delete every event and drop count of a site (when the site goes); return how many events there were."""
+    parameters = {"site_id": site_id}
+    deleted = delete_events(storage, "site_id = {site_id:UInt32}", parameters)
+    storage.command(
+        f"ALTER TABLE {local_table(storage, 'dropped_hits')} DELETE WHERE site_id = {{site_id:UInt32}} "
+        "SETTINGS mutations_sync = 1",
+        parameters,
+    )
+    return deleted
+
+
+def delete_site(storage: Storage, sites: Any, site_id: int) -> int:
+    """Delete a site: its metadata first (the collector then refuses its hits), then its events and drop counts.
+
+    ``sites`` is the :class:`~footfall.metadata.sites.SiteStore`; goals, roles and share links go with the row.
+    Returns how many events were deleted.
+    """
+    sites.delete(site_id)
+    return delete_site_data(storage, site_id)

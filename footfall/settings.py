@@ -60,6 +60,17 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("json", "text")
 
 
+def local_url(host: str, port: int) -> str:
+    """The URL a process on this machine uses to reach a server listening on ``host``."""
+    if host in ("", "0.0.0.0", "localhost"):
+        host = "127.0.0.1"
+    elif host == "::":
+        host = "::1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 class SettingsError(ValueError):
     """A configuration value is invalid. The message names the key."""
 
@@ -118,6 +129,11 @@ class Settings:
 
     # Derived values
     @property
+    def base_url(self) -> str:
+        """Where users reach Footfall, without a trailing slash: ``public_url``, else the host and port served."""
+        return self.public_url.rstrip("/") or local_url(self.host, self.port)
+
+    @property
     def clickhouse_dsn(self) -> str:
         return self.dsn or f"chdb://{self.data_dir.resolve() / 'clickhouse'}"
 
@@ -168,11 +184,19 @@ def _coerce(key: str, raw: Any, default: Any) -> Any:
         if isinstance(default, int):
             if isinstance(raw, bool) or (isinstance(raw, float) and not raw.is_integer()):
                 raise ValueError(f"expected a whole number, got {raw!r}")
-            return int(str(raw).strip()) if not isinstance(raw, int) else raw
+            if isinstance(raw, int):
+                return raw
+            text = str(raw).strip()
+            if not text.lstrip("+-").isdigit():
+                raise ValueError(f"expected a whole number, got {raw!r}")
+            return int(text)
         if isinstance(default, float):
             if isinstance(raw, bool):
                 raise ValueError(f"expected a number, got {raw!r}")
-            return float(raw)
+            try:
+                return float(raw)
+            except ValueError:
+                raise ValueError(f"expected a number, got {raw!r}") from None
         if isinstance(default, tuple):
             if isinstance(raw, str):
                 items = [part.strip() for part in raw.split(",")]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -40,7 +41,9 @@ def main() -> None:
         port = free_port()
         env = {**os.environ, "FOOTFALL_GEOIP_PATH": "none", "FOOTFALL_LOG_LEVEL": "warning"}
         cli = [sys.executable, "-m", "footfall"]
-        subprocess.run([*cli, "demo", "--data-dir", str(data_dir)], check=True, env=env, cwd=tmp)
+        password = secrets.token_urlsafe(12)
+        subprocess.run([*cli, "demo", "--data-dir", str(data_dir), "--password", password], check=True, env=env,
+                       cwd=tmp, stdout=subprocess.DEVNULL)
         server = subprocess.Popen([*cli, "serve", "--data-dir", str(data_dir), "--port", str(port)], env=env, cwd=tmp,
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
@@ -55,14 +58,14 @@ def main() -> None:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("footfall serve did not start")
                 time.sleep(0.2)
-            shoot(base, args.out, args.width, args.chromium)
+            shoot(base, password, args.out, args.width, args.chromium)
         finally:
             server.terminate()
             server.wait(timeout=60)
     print(f"wrote {args.out}")
 
 
-def shoot(base: str, out: str, width: int, chromium: str) -> None:
+def shoot(base: str, password: str, out: str, width: int, chromium: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -71,7 +74,7 @@ def shoot(base: str, out: str, width: int, chromium: str) -> None:
             page = browser.new_page(viewport={"width": width, "height": 900}, device_scale_factor=1)
             page.goto(base + "/login")
             page.fill("input[name=email]", "demo@example.com")
-            page.fill("input[name=password]", "demo-password")
+            page.fill("input[name=password]", password)
             page.click("button[type=submit]")
             page.wait_for_url(re.compile(r".*/sites$"))
             page.goto(base + "/sites/1?period=30d")

@@ -16,5 +16,6 @@ def check_site(hit: Hit, context: PipelineContext) -> DropReason | None:
     for source in (hit.origin, hit.url):
         host = host_of(source)
         if host and not site.allows_host(host):
+            hit.refused_host = host  # ingest keeps a short list per site, for the owner to add
             return DropReason.DOMAIN_NOT_ALLOWED
     return None

@@ -1,6 +1,7 @@
 """Referrer: keep host and path only, and classify it.
 
-Types: ``campaign`` (the page URL carries campaign parameters), ``search``,
+Types: ``campaign`` (the page URL carries campaign parameters; its source is
+named like a referrer, see :func:`collector.referrers.source_name`), ``search``,
 ``social``, ``website``, ``internal`` (another page of the same site) and
 ``direct`` (no referrer).
 """
@@ -11,7 +12,7 @@ from urllib.parse import urlsplit
 
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
-from collector.referrers import search_engine, social_network
+from collector.referrers import known_host, search_engine, social_network, source_name
 
 MAX_REFERRER_LENGTH = 1000
 
@@ -36,7 +37,7 @@ def classify_referrer(hit: Hit, context: PipelineContext) -> DropReason | None:
     host = hit.referrer_host
     if hit.utm_source or hit.utm_medium or hit.utm_campaign:
         hit.referrer_type = "campaign"
-        hit.referrer_name = hit.utm_source or host or hit.utm_campaign
+        hit.referrer_name = source_name(hit.utm_source) if hit.utm_source else (known_host(host) or host or hit.utm_campaign)
     elif not host:
         hit.referrer_type, hit.referrer_name = "direct", ""
     elif hit.site is not None and hit.site.allows_host(host):

@@ -24,6 +24,7 @@ import ipaddress
 import json
 import logging
 import os
+import queue
 import secrets
 import socket
 import urllib.parse
@@ -37,7 +38,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from footfall import backup, deletion, export, plausible_import, retention
-from footfall.app import log_import
+from footfall.app import demo, log_import
 from footfall.forwarded import client_address
 from footfall.metadata.privacy_log import PrivacyLog
 from footfall.settings import Settings
@@ -169,7 +170,10 @@ def guarded(handler: Handler) -> Handler:
 
 
 async def ping(request: Request) -> Response:
-    return JSONResponse({"status": "ok", "pid": os.getpid()})
+    """Alive, and the URL users reach this server at (for the CLI's snippets and links)."""
+    services = getattr(request.app.state, "services", None)
+    url = services.settings.base_url if services is not None else ""
+    return JSONResponse({"status": "ok", "pid": os.getpid(), "url": url})
 
 
 async def forget(request: Request) -> Response:
@@ -335,6 +339,76 @@ async def delete_aggregate_import(request: Request) -> Response:
     return JSONResponse(gone.to_json())
 
 
+async def site_check(request: Request) -> Response:
+    """Whether a site has data and why its hits were refused lately (``footfall site check``)."""
+    from dashboard import onboarding
+    from footfall.metadata.hosts_seen import HostsSeen
+
+    services = request.app.state.services
+    site, refused = _site_of(request)
+    if refused is not None:
+        return refused
+    await services.writer.drain(DRAIN_SECONDS)
+    await asyncio.to_thread(services.writer.flush_drops)
+    hosts = HostsSeen(services.db).list(site.id)
+    return JSONResponse(await asyncio.to_thread(onboarding.check, services.storage, site, hosts))
+
+
+async def delete_site(request: Request) -> Response:
+    """Delete a site and its events (``footfall site delete``), after storing what the spool holds for it."""
+    services = request.app.state.services
+    try:
+        site_id = int((await request.json()).get("site_id", 0))
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return JSONResponse({"error": "expected a JSON object with site_id"}, 400)
+    if services.sites.get(site_id) is None:
+        return JSONResponse({"error": f"site {site_id} does not exist"}, 404)
+    services.sites.delete(site_id)  # from now on its hits are refused; those in the spool are stored first
+    await services.writer.drain(DRAIN_SECONDS)
+    deleted = await asyncio.to_thread(deletion.delete_site_data, services.storage, site_id)
+    return JSONResponse({"deleted": deleted})
+
+
+async def demo_data(request: Request) -> Response:
+    """Load the demo data inside the server (which owns the data); the answer streams progress as JSON lines."""
+    services = request.app.state.services
+    try:
+        body = await request.json()
+        options = {"days": int(body.get("days", 30)), "visits": int(body.get("visits", 3000)),
+                   "email": str(body.get("email", demo.DEMO_EMAIL)), "password": str(body.get("password", "")),
+                   "force": bool(body.get("force", False)), "url": str(body.get("url", ""))}
+    except (json.JSONDecodeError, AttributeError, TypeError, ValueError):
+        return JSONResponse({"error": "expected a JSON object with days, visits, email, password, force, url"}, 400)
+    lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
+
+    def work() -> None:
+        try:
+            result = demo.load(services, progress=lambda text: lines.put({"progress": text}), **options)
+            lines.put({"result": result.to_json()})
+        except demo.DemoError as exc:
+            lines.put({"error": str(exc)})
+        except Exception as exc:
+            logger.exception("the demo failed")
+            lines.put({"error": f"the demo failed ({type(exc).__name__}); nothing was kept. See the server's log."})
+        finally:
+            lines.put(None)
+
+    async def stream() -> AsyncIterator[bytes]:
+        task = asyncio.ensure_future(asyncio.to_thread(work))
+        while True:
+            try:
+                item = lines.get_nowait()
+            except queue.Empty:
+                await asyncio.sleep(0.05)
+                continue
+            if item is None:
+                break
+            yield (json.dumps(item) + "\n").encode()
+        await task
+
+    return StreamingResponse(stream(), media_type="application/x-ndjson", headers={"Cache-Control": "no-store"})
+
+
 def routes() -> list[Route]:
     return [
         Route(f"{PREFIX}/ping", guarded(ping), methods=["GET"]),
@@ -347,6 +421,9 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
         Route(f"{PREFIX}/retention", guarded(retention_expiries), methods=["GET"]),
         Route(f"{PREFIX}/backup", guarded(make_backup), methods=["POST"]),
+        Route(f"{PREFIX}/demo", guarded(demo_data), methods=["POST"]),
+        Route(f"{PREFIX}/site-check", guarded(site_check), methods=["GET"]),
+        Route(f"{PREFIX}/site-delete", guarded(delete_site), methods=["POST"]),
     ]
 
 
@@ -486,3 +563,28 @@ class AdminClient:
     def enforce_retention(self) -> dict[int, int]:
         answer = self.call("POST", "/retention", {})
         return {int(site_id): count for site_id, count in answer["deleted"].items()}
+
+    def server_url(self) -> str:
+        """The URL users reach the running server at (its public_url, else the host and port it serves)."""
+        return str(self.call("GET", "/ping", timeout=3).get("url", ""))
+
+    def site_check(self, site_id: int) -> dict[str, Any]:
+        return self.call("GET", "/site-check", params={"site_id": site_id})
+
+    def delete_site(self, site_id: int) -> int:
+        return int(self.call("POST", "/site-delete", {"site_id": site_id})["deleted"])
+
+    def demo(self, options: dict[str, Any], progress: Callable[[str], None]) -> demo.DemoResult:
+        """Run the demo in the server, reporting its progress; raises AdminError with the demo's message."""
+        with self.open("POST", "/demo", options) as response:
+            for line in response:
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                if "progress" in item:
+                    progress(item["progress"])
+                elif "error" in item:
+                    raise AdminError(item["error"])
+                elif "result" in item:
+                    return demo.DemoResult.from_json(item["result"])
+        raise AdminError("the server ended the demo without an answer; see its log")

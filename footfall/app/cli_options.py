@@ -32,3 +32,22 @@ def load_settings(config_file: str | None, **flags: Any) -> Settings:
         return settings_module.load(config_file=path, overrides=flags)
     except SettingsError as exc:
         raise click.ClickException(str(exc)) from None
+
+
+def server_url(settings: Settings) -> str:
+    """Where users reach this Footfall, for snippets, login links and advice.
+
+    The ``public_url`` setting when there is one; else the URL a running server on this data directory reports
+    (the host and port it really serves); else the host and port from the settings.
+    """
+    from footfall.app.admin import AdminClient, AdminError
+
+    if settings.public_url:
+        return settings.base_url
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            return client.server_url().rstrip("/") or settings.base_url
+        except (AdminError, OSError, ValueError):
+            pass
+    return settings.base_url

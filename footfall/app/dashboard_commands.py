@@ -6,7 +6,7 @@ from typing import Any
 
 import click
 
-from footfall.app.cli_options import data_options, load_settings
+from footfall.app.cli_options import data_options, load_settings, server_url
 
 
 def _accounts(settings: Any):
@@ -47,7 +47,7 @@ def user_add(config_file: str | None, email: str, password: str, admin: bool, si
     for site_id in site_ids:
         accounts.grant(created.id, site_id, "viewer")
     role = "administrator" if admin else ("viewer of site " + ", ".join(map(str, site_ids)) if site_ids else "user without sites")
-    click.echo(f"User {created.email} added ({role}). Log in at http://{settings.host}:{settings.port}/login")
+    click.echo(f"User {created.email} added ({role}). Log in at {server_url(settings)}/login")
 
 
 @user.command("list")
@@ -84,18 +84,28 @@ def token_create(config_file: str | None, email: str, name: str, **flags: Any) -
 @data_options
 @click.option("--days", default=60, show_default=True, help="Days of history to generate.")
 @click.option("--visits", default=6000, show_default=True, help="About how many visits to generate.")
-@click.option("--email", default="demo@example.com", show_default=True, help="Demo admin login.")
-@click.option("--password", default="demo-password", show_default=True, help="Demo admin password.")
-@click.option("--url", default="", help="Send the hits to this running server instead (while `footfall serve` runs).")
-def demo(config_file: str | None, days: int, visits: int, email: str, password: str, url: str, **flags: Any) -> None:
-    """Load realistic demo data into a demo site, through the collector pipeline."""
-    from footfall.app import demo as demo_module
+@click.option("--email", default="demo@example.com", show_default=True, help="The demo administrator's login.")
+@click.option("--password", default=None, help="The demo administrator's password.  [default: a random one, printed once]")
+@click.option("--force", is_flag=True, help="Add the demo to an instance that has other sites.")
+def demo(config_file: str | None, days: int, visits: int, email: str, password: str | None, force: bool,
+         **flags: Any) -> None:
+    """Load realistic demo data into a demo site, through the collector pipeline.
 
+    While `footfall serve` runs on the data directory, the data goes through the server.
+    """
+    from footfall.app import demo as demo_module
+    from footfall.app.admin import AdminClient, AdminError
     settings = load_settings(config_file, **flags)
+    options = {"days": days, "visits": visits, "email": email, "password": password or "", "force": force,
+               "url": server_url(settings)}
+    client = AdminClient.discover(settings.data_dir)
     try:
-        result = demo_module.load(settings, days=days, visits=visits, email=email, password=password, url=url,
-                                  progress=lambda text: click.echo(text))
-    except demo_module.DemoError as exc:
+        if client is not None:
+            click.echo(f"Loading the demo through the server at {options['url']}")
+            result = client.demo(options, progress=click.echo)
+        else:
+            result = demo_module.load_direct(settings, progress=click.echo, **options)
+    except (demo_module.DemoError, AdminError) as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(result.summary())
 

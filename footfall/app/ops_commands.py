@@ -33,7 +33,7 @@ def _settings(config_file: str | None, flags: dict[str, Any]) -> Settings:
 def _direct_storage(settings: Settings) -> Iterator[Storage]:
     """Storage opened by this process; hits a crashed server left in the spool are stored first."""
     from footfall.app.services import open_storage
-    from footfall.storage.clickhouse import DataDirLocked
+    from footfall.storage.clickhouse import DataDirLocked, StorageUnavailable
 
     try:
         storage = open_storage(settings)
@@ -42,6 +42,8 @@ def _direct_storage(settings: Settings) -> Iterator[Storage]:
             f"{exc}, and its admin endpoint did not answer. Check that the server is healthy "
             f"(and that {settings.data_dir / 'admin.url'} exists), or stop it and retry."
         ) from None
+    except StorageUnavailable as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         if settings.is_embedded:
             _store_spool(settings, storage)

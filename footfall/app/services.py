@@ -21,6 +21,7 @@ from dashboard.state import DashboardState
 from footfall import permissions
 from footfall.metadata.db import Database
 from footfall.metadata.privacy_log import PrivacyLog
+from footfall.metadata.hosts_seen import HostsSeen
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
 from footfall.metadata.sites import SiteStore
@@ -92,7 +93,9 @@ def build(settings: Settings, *, storage: Storage | None = None) -> Services:
     # A user's API token authorizes trusted hits (cip, old cdt) for the sites the user administers.
     pipeline.authorize_token = TrackingTokens(accounts).allows
     warm_visits(pipeline.visits, storage, writer.spool, settings.visit_timeout_minutes)
-    collector = CollectorState(settings, sites, storage, secret, metrics, writer, pipeline, PrivacyLog(db))
+    collector = CollectorState(
+        settings, sites, storage, secret, metrics, writer, pipeline, PrivacyLog(db), hosts_seen=HostsSeen(db)
+    )
     dashboard = DashboardState(
         settings, db, storage, sites, secret, accounts, GoalStore(db), LoginLimiter(), LoginSessions(db)
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import secrets
 import time
 import zoneinfo
@@ -34,6 +35,7 @@ class Site:
     referrer_spam: tuple[str, ...] = ()
     # Public views (share links) hide rows of fewer than this many visitors.
     k_anonymity: int = 5
+    currency: str = ""  # ISO 4217 code revenue is reported in; "" when the site sends none
     excluded_networks: tuple[IPNetwork, ...] = field(default=(), compare=False, repr=False)
 
     @property
@@ -51,15 +53,29 @@ class Site:
         return False
 
 
+DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
 def normalize_domain(value: str) -> str:
-    value = value.strip().lower()
+    """``https://www.Example.com:8080/path`` → ``example.com``; anything that is not a host name is refused."""
+    original = value.strip()
+    value = original.lower()
     if "://" in value:
         value = value.split("://", 1)[1]
-    value = value.split("/", 1)[0].split(":", 1)[0].rstrip(".")
+    value = value.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0].rsplit("@", 1)[-1].split(":", 1)[0].rstrip(".")
     if value.startswith("www."):
         value = value[4:]
-    if not value or (value != "*" and not all(c.isalnum() or c in ".-" for c in value)):
-        raise SiteError(f"domains: {value!r} is not a domain name")
+    if not original:
+        raise SiteError("domains: a domain is empty (expected a host name such as example.com)")
+    if value == "*":
+        return value
+    try:
+        value = value.encode("idna").decode("ascii") if not value.isascii() else value
+    except UnicodeError:
+        raise SiteError(f"domains: {original!r} is not a domain name (expected a host name such as example.com)") from None
+    labels = value.split(".")
+    if not value or len(value) > 253 or not all(DOMAIN_LABEL.match(label) for label in labels):
+        raise SiteError(f"domains: {original!r} is not a domain name (expected a host name such as example.com)")
     return value
 
 
@@ -93,6 +109,7 @@ def _row_to_site(row: Any) -> Site:
         url_denylist=_split(row["url_denylist"]),
         referrer_spam=_split(row["referrer_spam"]),
         k_anonymity=row["k_anonymity"],
+        currency=row["currency"],
         excluded_networks=parse_networks(excluded),
     )
 
@@ -109,6 +126,7 @@ EDITABLE = (
     "url_denylist",
     "referrer_spam",
     "k_anonymity",
+    "currency",
 )
 MAX_K_ANONYMITY = 1000
 
@@ -141,6 +159,10 @@ def clean(changes: dict[str, Any]) -> dict[str, Any]:
         elif key in ("url_denylist", "referrer_spam"):
             items = _split(value) if isinstance(value, str) else tuple(value)
             value = ",".join(item.lower() for item in items)
+        elif key == "currency":
+            value = str(value).strip().upper()
+            if value and not (len(value) == 3 and value.isascii() and value.isalpha()):
+                raise SiteError(f"currency: {value!r} is not a three-letter currency code like EUR or USD")
         elif key in ("honor_dnt", "cookie_mode", "store_truncated_ip"):
             value = 1 if value in (True, 1, "1", "true", "on", "yes") else 0
         elif key == "retention_days":
@@ -167,6 +189,7 @@ class SiteStore:
     def __init__(self, db: Database, cache_seconds: float = 2.0) -> None:
         self.db = db
         db.ensure_column("sites", "k_anonymity", "INTEGER NOT NULL DEFAULT 5")
+        db.ensure_column("sites", "currency", "TEXT NOT NULL DEFAULT ''")
         self.cache_seconds = cache_seconds
         self._snapshot: dict[int, Site] = {}
         self._loaded_at = 0.0
@@ -174,9 +197,8 @@ class SiteStore:
         self._domains_for: dict[int, Site] | None = None
 
     def add(self, name: str, domains: str | list[str], **settings: Any) -> Site:
-        values = clean({"name": name or "", "domains": domains, **settings})
-        if not values.get("name"):
-            raise SiteError("name: must be 1 to 200 characters")
+        values = clean({"domains": domains, **settings})
+        values = {"name": clean({"name": name or values["domains"].split(",")[0]})["name"], **values}
         values["token_auth"] = secrets.token_hex(16)
         columns = ", ".join(values)
         marks = ", ".join("?" for _ in values)

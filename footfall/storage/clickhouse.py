@@ -8,8 +8,12 @@ with the same code.
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
 import queue
 import threading
+import urllib.parse
+from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
 
 import clickhouse_connect
@@ -24,6 +28,43 @@ class DataDirLocked(RuntimeError):
     """Another process (usually ``footfall serve``) owns the embedded data directory."""
 
 
+class StorageUnavailable(RuntimeError):
+    """ClickHouse cannot be reached or opened; the message names the DSN without its password."""
+
+
+def redacted(dsn: str) -> str:
+    """The DSN with its password replaced by ``***``, for messages and logs."""
+    parts = urllib.parse.urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
+def embedded_path(dsn: str) -> Path:
+    """The directory of a ``chdb:///path`` DSN."""
+    return Path(dsn.removeprefix("chdb://"))
+
+
+def _held_by_another_process(path: Path) -> bool:
+    """True when another process holds ClickHouse's lock on ``path/status`` (it takes an exclusive flock)."""
+    try:
+        descriptor = os.open(path / "status", os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    else:
+        fcntl.flock(descriptor, fcntl.LOCK_UN)
+        return False
+    finally:
+        os.close(descriptor)
+
+
 class Storage:
     """A thread-safe wrapper around a few clickhouse-connect clients.
 
@@ -35,6 +76,8 @@ class Storage:
     client is used the same way (each pooled client has its own session).
     """
 
+    _open_here: dict[str, int] = {}  # embedded paths this process has open, and how often
+
     def __init__(self, dsn: str, *, cluster: str = "", handles: int = 4) -> None:
         self.dsn = dsn
         self.cluster = cluster
@@ -43,6 +86,14 @@ class Storage:
         self._all: list[Client] = []
         self._exclusive_gate = threading.Lock()
         self._exclusive_owner: int | None = None
+        self._path: Path | None = None
+        locked = DataDirLocked(
+            "the data directory is in use by another Footfall process (is `footfall serve` running?)"
+        )
+        path = embedded_path(dsn) if self.embedded else None
+        # Checked first where this process has not opened it yet, so chdb does not print its own error.
+        if path is not None and str(path) not in Storage._open_here and _held_by_another_process(path):
+            raise locked
         try:
             options = {"chdb_options": CHDB_OPTIONS} if self.embedded else {}
             for _ in range(max(1, handles)):
@@ -52,13 +103,18 @@ class Storage:
         except Exception as exc:
             self.close()
             text = str(exc)
-            if self.embedded and ("Cannot lock file" in text or "already running" in text):
-                raise DataDirLocked(
-                    "the data directory is in use by another Footfall process "
-                    "(is `footfall serve` running?)"
-                ) from None
-            raise
+            if path is not None and ("Cannot lock file" in text or "already running" in text
+                                     or _held_by_another_process(path)):
+                raise locked from None
+            reason = text.splitlines()[0][:300] if text else type(exc).__name__
+            raise StorageUnavailable(
+                f"cannot reach ClickHouse at {redacted(dsn)}: {reason}. Check that ClickHouse runs and that the "
+                "setting 'dsn' is right."
+            ) from None
         self.client: Client = self._all[0]
+        if path is not None:
+            Storage._open_here[str(path)] = Storage._open_here.get(str(path), 0) + 1
+            self._path = path
 
     @contextlib.contextmanager
     def _borrow(self) -> Iterator[Client]:
@@ -115,6 +171,11 @@ class Storage:
                     self._free.put(client)
 
     def close(self) -> None:
+        if self._path is not None and Storage._open_here.get(str(self._path)):
+            Storage._open_here[str(self._path)] -= 1
+            if not Storage._open_here[str(self._path)]:
+                del Storage._open_here[str(self._path)]
+        self._path = None
         for client in self._all:
             try:
                 client.close()

@@ -51,11 +51,11 @@ SOURCES = {
     "google": ("https://www.google.com/search?q=analytics", {}, "Google", "google.com/search"),
     "facebook": ("https://www.facebook.com/some/post", {}, "Facebook", "facebook.com/some/post"),
     "blog": ("https://blog.example.org/reviews/footfall?x=1", {}, "blog.example.org", "blog.example.org/reviews/footfall"),
-    "newsletter": ("", {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring"}, "newsletter", "Direct / None"),
+    "newsletter": ("", {"utm_source": "newsletter", "utm_medium": "email", "utm_campaign": "spring"}, "Newsletter", "Direct / None"),
     "ads": (
         "https://www.google.com/",
         {"utm_source": "google", "utm_medium": "cpc", "utm_campaign": "brand", "utm_term": "web analytics"},
-        "google",
+        "Google",  # utm_source=google is the source Google, like the organic clicks
         "google.com/",
     ),
 }

@@ -206,3 +206,25 @@ def test_the_dashboard_and_csv_show_goal_names(live_server: LiveServer) -> None:
         assert goals_by_name == {"Newsletter <b>subscription</b>": 1, "Goal 4": 1, "Signed up": 1}
         [converted] = query(filters=[["is", "event:goal", ["Newsletter <b>subscription</b>"]]])["results"]
         assert converted["metrics"] == [1]
+
+
+def test_a_goal_tracked_by_id_is_named_from_the_dashboards_goals_card(live_server: LiveServer) -> None:
+    site = live_server.add_site("shop.example", currency="EUR")
+    track(live_server, site.id, site.token_auth, ip="81.1.0.1", ua=CHROME_UA, url="https://shop.example/thanks",
+          idgoal="7", revenue="12.50")
+    live_server.flush()
+    add_user(live_server, "admin@example.com", admin=True)
+    add_user(live_server, "viewer@example.com", sites=(site.id,))
+    client = login(live_server, "admin@example.com")
+    html = client.get(f"/sites/{site.id}?period=today").text
+    assert ">Goal 7</a>" in html and "Name goal 7" in html and "Revenue (EUR)" in html
+    named = post_form(client, f"/sites/{site.id}?period=today", f"/sites/{site.id}/goals",
+                      {"goal_id": "7", "match_type": "manual", "name": "Order placed", "next": f"/sites/{site.id}"})
+    assert named.status_code == 303 and named.headers["location"] == f"/sites/{site.id}#card-goals"
+    html = client.get(f"/sites/{site.id}?period=today").text
+    assert ">Order placed</a>" in html and "Name goal 7" not in html
+    # A viewer sees the goal, not the form.
+    track(live_server, site.id, site.token_auth, ip="81.1.0.2", ua=FIREFOX_UA, url="https://shop.example/x", idgoal="8")
+    live_server.flush()
+    viewer = login(live_server, "viewer@example.com").get(f"/sites/{site.id}?period=today").text
+    assert ">Goal 8</a>" in viewer and "Name goal 8" not in viewer

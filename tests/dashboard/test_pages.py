@@ -45,7 +45,8 @@ def test_dashboard_shows_kpis_reports_and_drops_from_real_hits(live_server: Live
     assert kpi(html, "Views per visit") == "1.33"
     assert kpi(html, "Bounce rate") == "33%"  # B bounced; C had an interaction
     assert "1 hit not recorded: do-not-track 1" in html
-    assert "<svg class=\"chart\"" in html and "<title id=\"chart-title\">" in html
+    assert "<svg class=\"chart wide\"" in html and "<title id=\"chart-title\">" in html
+    assert "<svg class=\"chart compact\"" in html and "<title id=\"chart-title-compact\">" in html  # for phones
     assert "IP geolocation by DB-IP" in html
     # Report cards: top pages, sources, countries, goals with revenue.
     assert re.search(r">/pricing</a>", html)
@@ -58,7 +59,12 @@ def test_dashboard_shows_kpis_reports_and_drops_from_real_hits(live_server: Live
     assert ">spring</a>" in campaigns
     # Realtime: all three visitors were here a moment ago.
     assert client.get(f"/sites/{traffic.id}/realtime.json").json()["visitors"] == 3
-    assert ">3</span>&nbsp;visitors in the last 30 minutes" in client.get(f"/sites/{traffic.id}/realtime").text
+    live = client.get(f"/sites/{traffic.id}/realtime").text
+    assert ">3</span>&nbsp;visitors in the last 30 minutes" in live
+    assert "-0 min" not in live and ">now</text>" in live
+    ticks = re.findall(r'<text class="axis" x="\d+\.?\d*" y="[\d.]+" text-anchor="end">([^<]+)</text>', live)
+    ticks = [tick for tick in ticks if tick != "now"]  # the last x label is right-aligned too
+    assert ticks and all(tick.isdigit() for tick in ticks), ticks  # whole pageviews on the axis
 
 
 def test_a_filter_in_the_url_applies_to_every_report(live_server: LiveServer, traffic) -> None:
@@ -93,6 +99,9 @@ def test_periods_and_comparison(live_server: LiveServer, traffic) -> None:
     assert kpi(client.get(f"/sites/{traffic.id}?period=yesterday").text, "Visitors") == "0"
     for period in ("today", "month", "year"):
         assert kpi(client.get(f"/sites/{traffic.id}?period={period}").text, "Visitors") == "3", period
+    day = client.get(f"/sites/{traffic.id}?period=day").text  # the stats API's name for today
+    assert kpi(day, "Visitors") == "3" and "Unknown period" not in day
+    assert re.search(r'class="active"[^>]*>Today<|<a [^>]*class="active"[^>]*>Today', day) or "Today</a>" in day
     # As in Plausible, "7d", "30d" and "12mo" are whole days or months before today; the page says which.
     from datetime import date, timedelta
 
@@ -128,40 +137,3 @@ def test_full_reports_and_pagination(live_server: LiveServer, traffic) -> None:
     # Clicking a row in a full report filters the whole dashboard.
     href = re.search(r'href="([^"]+)" rel="nofollow">Intro', events).group(1)
     assert unquote(href.replace("&amp;", "&")).startswith(f"/sites/{traffic.id}?")
-
-
-def test_demo_fills_a_fresh_data_dir_and_refuses_a_locked_one(tmp_path) -> None:
-    from datetime import datetime, timezone
-
-    import httpx
-
-    from footfall.app import demo
-    from tests.dashboard.web_client import csrf_of, kpi
-    from tests.support import ServerProcess, free_port, make_settings
-
-    settings = make_settings(tmp_path / "data", port=free_port())
-    result = demo.load(settings, days=14, visits=300, now=datetime.now(timezone.utc))
-    assert result.created_user and result.visits >= 300 and result.hits > result.visits
-    assert "demo@example.com" in result.summary()
-    server = ServerProcess(tmp_path / "data", port=settings.port).start()
-    try:
-        # `footfall serve` owns the data directory: the demo says what to do instead of failing obscurely.
-        import subprocess
-        import sys
-
-        locked = subprocess.run([sys.executable, "-m", "footfall", "demo", "--data-dir", str(tmp_path / "data")],
-                                capture_output=True, text=True, timeout=120)
-        assert locked.returncode != 0
-        assert "`footfall serve` is running" in locked.stderr and "--url" in locked.stderr
-        with httpx.Client(base_url=server.url, timeout=60) as client:
-            token = csrf_of(client.get("/login").text)
-            client.post("/login", data={"email": "demo@example.com", "password": "demo-password", "csrf_token": token})
-            html = client.get(f"/sites/{result.site_id}?period=7d").text
-            assert int(kpi(html, "Visitors").replace(",", "")) > 50
-            assert "hits not recorded: " in html
-            assert re.search(r"Goal 1</a>", html)
-        # The same hits through the running server (footfall demo --url).
-        sent = demo.load(settings, days=1, visits=20, url=server.url)
-        assert sent.hits > 20
-    finally:
-        server.terminate()

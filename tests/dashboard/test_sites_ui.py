@@ -133,3 +133,53 @@ def test_only_admins_add_sites_and_see_token_auth(live_server: LiveServer) -> No
     page = client.get(f"/sites/{site.id}/settings")
     assert page.status_code == 200 and site.token_auth not in page.text
     assert client.post(f"/sites/{site.id}/token", data={"csrf_token": csrf_of(page.text)}).status_code == 403
+
+
+def test_deleting_a_site_asks_for_its_name_and_takes_its_events(live_server: LiveServer) -> None:
+    from tests.dashboard.web_client import track
+    from tests.support import CHROME_UA
+
+    keep = live_server.add_site("keep.example")
+    gone = live_server.add_site("gone.example", name="Gone shop")
+    for site, url in ((keep, "https://keep.example/"), (gone, "https://gone.example/")):
+        track(live_server, site.id, site.token_auth, ip="81.1.0.1", ua=CHROME_UA, url=url)
+    live_server.flush()
+    add_user(live_server, "admin@example.com", admin=True)
+    client = login(live_server, "admin@example.com")
+    settings_page = client.get(f"/sites/{gone.id}/settings").text
+    assert f'href="/sites/{gone.id}/delete"' in settings_page
+    confirm = client.get(f"/sites/{gone.id}/delete").text
+    assert "Delete Gone shop?" in confirm and "its 1 recorded event," in confirm
+    wrong = post_form(client, f"/sites/{gone.id}/delete", f"/sites/{gone.id}/delete", {"confirm": "gone"})
+    assert wrong.status_code == 422 and live_server.services.sites.get(gone.id) is not None
+    done = post_form(client, f"/sites/{gone.id}/delete", f"/sites/{gone.id}/delete", {"confirm": "Gone shop"})
+    assert done.status_code == 303 and done.headers["location"] == "/sites?deleted=1"
+    assert live_server.services.sites.get(gone.id) is None
+    assert live_server.count("site_id = {s:UInt32}", s=gone.id) == 0
+    assert live_server.count("site_id = {s:UInt32}", s=keep.id) == 1
+    assert client.get(f"/sites/{gone.id}").status_code == 404
+
+
+def test_a_viewer_cannot_delete_a_site(live_server: LiveServer) -> None:
+    site = live_server.add_site("a.example")
+    add_user(live_server, "viewer@example.com", sites=(site.id,))
+    client = login(live_server, "viewer@example.com")
+    assert client.get(f"/sites/{site.id}/delete").status_code == 403
+
+
+def test_the_sites_list_shows_visitors_and_a_sparkline_per_site(live_server: LiveServer) -> None:
+    from tests.dashboard.web_client import track
+    from tests.support import CHROME_UA, FIREFOX_UA
+
+    busy = live_server.add_site("busy.example", name="Busy")
+    quiet = live_server.add_site("quiet.example", name="Quiet")
+    for ip, ua in (("81.1.0.1", CHROME_UA), ("81.1.0.2", FIREFOX_UA), ("81.1.0.1", CHROME_UA)):
+        track(live_server, busy.id, busy.token_auth, ip=ip, ua=ua, url="https://busy.example/")
+    live_server.flush()
+    add_user(live_server, "admin@example.com", admin=True)
+    page = login(live_server, "admin@example.com").get("/sites").text
+    rows = {name: html for name, html in re.findall(r'class="site-name" href="/sites/\d+">([^<]+)</a>(.*?)</li>', page, re.S)}
+    assert re.search(r"<strong>2</strong> <span class=\"muted small\">visitors, 30 days", rows["Busy"])
+    assert re.search(r"<strong>0</strong>", rows["Quiet"])
+    spark = re.search(r'<polyline points="([^"]+)"', rows["Busy"]).group(1).split()
+    assert len(spark) == 30 and float(spark[-1].split(",")[1]) < float(spark[0].split(",")[1])  # today is the peak

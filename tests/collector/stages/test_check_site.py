@@ -23,7 +23,9 @@ def test_subdomain_is_allowed() -> None:
 
 def test_page_on_another_domain_is_dropped() -> None:
     context = make_context(make_site(1, ("example.com",)))
-    assert check_site(make_hit(url="https://evil.org/page"), context) is DropReason.DOMAIN_NOT_ALLOWED
+    hit = make_hit(url="https://Staging.Evil.org/page?x=1")
+    assert check_site(hit, context) is DropReason.DOMAIN_NOT_ALLOWED
+    assert hit.refused_host == "staging.evil.org"  # the host only, for the owner's list
 
 
 def test_lookalike_domain_is_not_a_subdomain() -> None:

@@ -39,7 +39,8 @@ def test_only_host_and_path_are_kept() -> None:
 
 def test_campaign_wins_over_the_referrer() -> None:
     hit = classified("https://www.google.com/", utm_source="newsletter", utm_medium="email")
-    assert (hit.referrer_type, hit.referrer_name) == ("campaign", "newsletter")
+    assert (hit.referrer_type, hit.referrer_name) == ("campaign", "Newsletter")
+    assert hit.utm_source == "newsletter"  # the UTM report keeps the value as sent
     hit = classified("", utm_campaign="spring")
     assert (hit.referrer_type, hit.referrer_name) == ("campaign", "spring")
 
@@ -61,3 +62,27 @@ def test_country_domains_of_search_engines(referrer: str) -> None:
 @pytest.mark.parametrize("referrer", ["https://mail.google.com/mail/u/0/", "https://sites.google.com/view/x"])
 def test_other_google_services_are_websites(referrer: str) -> None:
     assert classified(referrer).referrer_type == "website"
+
+
+@pytest.mark.parametrize(
+    ("utm_source", "name"),
+    [
+        ("google", "Google"), ("Google", "Google"), ("google.com", "Google"), ("adwords", "Google"),
+        ("fb", "Facebook"), ("facebook", "Facebook"), ("FaceBook", "Facebook"), ("m.facebook.com", "Facebook"),
+        ("ig", "Instagram"), ("instagram", "Instagram"), ("linkedin", "LinkedIn"), ("li", "LinkedIn"),
+        ("twitter", "X (Twitter)"), ("x", "X (Twitter)"), ("t.co", "X (Twitter)"), ("reddit", "Reddit"),
+        ("duckduckgo", "DuckDuckGo"), ("bing", "Bing"), ("youtube", "YouTube"), ("yt", "YouTube"),
+        ("newsletter", "Newsletter"), ("Newsletter", "Newsletter"), ("e-mail", "Newsletter"), ("email", "Newsletter"),
+        ("mailchimp", "Newsletter"), ("partner-blog", "partner-blog"), ("Some Partner", "Some Partner"),
+    ],
+)
+def test_a_utm_source_is_named_like_the_referrer_it_stands_for(utm_source: str, name: str) -> None:
+    hit = classified("", utm_source=utm_source, utm_medium="cpc")
+    assert (hit.referrer_type, hit.referrer_name) == ("campaign", name)
+
+
+def test_a_search_click_and_a_google_campaign_are_one_source() -> None:
+    organic = classified("https://www.google.de/")
+    paid = classified("https://www.google.com/", utm_source="google", utm_medium="cpc")
+    assert organic.referrer_name == paid.referrer_name == "Google"
+    assert classified("https://l.facebook.com/", utm_campaign="launch").referrer_name == "Facebook"

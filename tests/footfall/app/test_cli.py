@@ -90,3 +90,24 @@ def test_serve_refuses_both_only_flags(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["serve", "--collector-only", "--dashboard-only", "--data-dir", str(tmp_path)])
     assert result.exit_code != 0
     assert "exclude each other" in result.output
+
+
+def test_site_add_blames_the_domain_for_a_bad_or_empty_one(tmp_path: Path) -> None:
+    for given, message in (("-", "domains: '-' is not a domain name"), ("", "domains: a domain is empty")):
+        result = CliRunner().invoke(main, ["site", "add", "--domain", given, "--data-dir", str(tmp_path)])
+        assert result.exit_code == 1 and f"Error: {message}" in result.output and "name:" not in result.output
+    added = run("site", "add", "--domain", "http://example.org/path", "--data-dir", str(tmp_path))
+    assert "Site 1 added: example.org (example.org)" in added.output
+
+
+def test_site_delete_asks_first_and_deletes_the_site(tmp_path: Path) -> None:
+    data = str(tmp_path / "data")
+    run("site", "add", "--domain", "example.org", "--data-dir", data)
+    kept = CliRunner().invoke(main, ["site", "delete", "1", "--data-dir", data], input="n\n")
+    assert kept.exit_code == 1 and "Delete site 1 (example.org, example.org) and all its events?" in kept.output
+    assert "example.org" in run("site", "list", "--data-dir", data).output
+    deleted = run("site", "delete", "1", "--yes", "--data-dir", data)
+    assert deleted.exit_code == 0 and "Deleted site 1 (example.org) and its 0 event(s)." in deleted.output
+    assert "No sites yet" in run("site", "list", "--data-dir", data).output
+    missing = CliRunner().invoke(main, ["site", "delete", "1", "--yes", "--data-dir", data])
+    assert missing.exit_code == 1 and "site 1 does not exist" in missing.output

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from footfall.metadata.db import Database
-from footfall.metadata.sites import SiteStore
+from footfall.metadata.sites import SiteError, SiteStore
 
 HOSTS = [
     "example.com", "www.example.com", "shop.example.com", "a.b.example.com", "EXAMPLE.COM.", "example.org",
@@ -47,3 +49,26 @@ def test_ensure_column_adds_a_column_once() -> None:
     db.ensure_column("salts", "note", "TEXT NOT NULL DEFAULT ''")
     names = [row["name"] for row in db.fetchall("PRAGMA table_info(salts)")]
     assert names.count("note") == 1
+
+
+@pytest.mark.parametrize("given, stored", [
+    ("http://example.org/path", "example.org"), ("HTTPS://WWW.Example.org:8443/?q#x", "example.org"),
+    ("user@example.org", "example.org"), ("bücher.de", "xn--bcher-kva.de"), ("localhost", "localhost"),
+    ("10.0.0.1", "10.0.0.1"), ("*", "*"),
+])
+def test_a_domain_is_normalised_to_its_host(given: str, stored: str) -> None:
+    sites = SiteStore(Database(":memory:"))
+    site = sites.add("", [given])
+    assert site.domains == (stored,) and site.name == stored  # the name defaults to the domain as stored
+
+
+@pytest.mark.parametrize("given, message", [
+    ("-", "domains: '-' is not a domain name"), ("a..b", "domains: 'a..b' is not a domain name"),
+    ("-example.org", "is not a domain name"), ("*.example.org", "is not a domain name"),
+    ("ex ample.org", "is not a domain name"), ("", "domains: a domain is empty"), ("   ", "domains: a domain is empty"),
+])
+def test_what_is_not_a_host_name_is_refused_naming_the_domain(given: str, message: str) -> None:
+    sites = SiteStore(Database(":memory:"))
+    with pytest.raises(SiteError, match=re.escape(message)):
+        sites.add("", [given])
+    assert sites.list() == []
