@@ -115,8 +115,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from footfall.app.import_commands import import_directly
-    from footfall.metadata.sites import SiteStore
     from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
 
     work = Path(tempfile.mkdtemp(prefix="footfall-bench-logs-"))
     try:

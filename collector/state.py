@@ -10,8 +10,8 @@ from collector.context import PipelineContext
 from collector.metrics import CollectorMetrics
 from collector.rate_limit import ClientRateLimiter
 from collector.writer import Writer
-from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.hosts_seen import HostsSeen
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.sites import SiteStore
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage

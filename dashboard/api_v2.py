@@ -24,8 +24,8 @@ from starlette.routing import BaseRoute, Route
 from dashboard import api_query, goals
 from dashboard.api_schema import SCHEMA_ID, schema_endpoint
 from dashboard.state import services_of
-from dashboard.stats import metrics as metric_defs
 from dashboard.stats import imported, periods
+from dashboard.stats import metrics as metric_defs
 from dashboard.stats.breakdown import breakdown
 from dashboard.stats.filters import And, Filter, FilterExpr, HasDone, Not, Or, filter_to_json
 from dashboard.stats.periods import PeriodError

@@ -21,8 +21,6 @@ from starlette.routing import BaseRoute, Route
 
 from dashboard import countries, csv_export, goals, k_anonymity, onboarding, svg_chart
 from dashboard.onboarding_views import hosts_of
-from dashboard.sites_views import collector_url
-from footfall import snippets
 from dashboard.report_catalog import (
     CARDS,
     METRIC_LABELS,
@@ -33,6 +31,7 @@ from dashboard.report_catalog import (
     dimension_label,
     property_report,
 )
+from dashboard.sites_views import collector_url
 from dashboard.stats import aggregate, drops, periods, realtime, timeseries
 from dashboard.stats.actions import property_keys
 from dashboard.stats.breakdown import Request as BreakdownRequest
@@ -53,6 +52,7 @@ from dashboard.web import (
     services_of,
     site_for,
 )
+from footfall import snippets
 from footfall.metadata.imports import AggregateImports
 from footfall.metadata.sites import Site
 

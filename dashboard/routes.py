@@ -5,7 +5,17 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from dashboard import api_v2, auth, goals_views, imports_views, matomo_api, onboarding_views, reports_views, sites_views, users_views
+from dashboard import (
+    api_v2,
+    auth,
+    goals_views,
+    imports_views,
+    matomo_api,
+    onboarding_views,
+    reports_views,
+    sites_views,
+    users_views,
+)
 from dashboard.web import STATIC, check_files
 from footfall import ids  # noqa: F401 - registers the {name:id} path convertor
 

@@ -70,7 +70,7 @@ def build(seed: int = 7, visitors: int = 30, days: int = 3) -> Model:
                 model.visits_by_source[source] += 1
                 model.visitor_days.add((number, day))
                 referrer = REFERRERS[source]
-                for step in range(rng.randint(1, 4)):
+                for _step in range(rng.randint(1, 4)):
                     page = rng.choice(PAGES)
                     model.line(when, ip, page, 200, referrer, ua)
                     model.pageviews[page] += 1

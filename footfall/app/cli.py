@@ -247,9 +247,8 @@ def register(command: click.Command) -> None:
 
 
 def _load_plugins() -> None:
-    from footfall.app.ops_commands import COMMANDS as ops_commands  # forget, export, retention
-
     from footfall.app.import_commands import COMMANDS as import_commands  # import logs
+    from footfall.app.ops_commands import COMMANDS as ops_commands  # forget, export, retention
 
     for command in [*ops_commands, *import_commands]:
         register(command)

@@ -279,8 +279,8 @@ def _existing_site(settings: Settings, site_id: int) -> None:
 
 
 def _imports(settings: Settings, site_id: int) -> list[dict[str, Any]]:
-    from footfall.metadata.imports import AggregateImports
     from footfall.app.services import open_metadata
+    from footfall.metadata.imports import AggregateImports
 
     db = open_metadata(settings)  # the metadata file is SQLite: readable while the server runs
     try:

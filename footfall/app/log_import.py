@@ -34,9 +34,9 @@ from typing import IO, TYPE_CHECKING, Any, Iterator
 from collector.access_log import FORMATS, LogLineError, LogRecord, detect, parse_line, skip_reason, to_hit
 from collector.ingest import process
 from collector.rows import Row, for_insert
-from footfall.schema import COLUMNS
 from footfall.metadata.imports import ImportLedger
 from footfall.metadata.sites import SiteError, normalize_domain
+from footfall.schema import COLUMNS
 
 if TYPE_CHECKING:
     from footfall.app.services import Services
@@ -157,7 +157,7 @@ def run_records(services: Services, records: list[LogRecord], routing: Routing, 
             if not site_id:
                 skipped["no-site"] += 1
                 continue
-        row, reason = process(services.collector, lambda: to_hit(record, site_id, host, routing.scheme), site_id)
+        row, reason = process(services.collector, lambda record=record, site_id=site_id, host=host: to_hit(record, site_id, host, routing.scheme), site_id)
         if row is None:
             skipped[reason.value if reason is not None else "malformed"] += 1
         else:

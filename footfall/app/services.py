@@ -20,8 +20,8 @@ from dashboard.session import LoginLimiter
 from dashboard.state import DashboardState
 from footfall import permissions
 from footfall.metadata.db import Database
-from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.hosts_seen import HostsSeen
+from footfall.metadata.privacy_log import PrivacyLog
 from footfall.metadata.salts import SaltStore
 from footfall.metadata.secrets_store import server_secret
 from footfall.metadata.sites import SiteStore

@@ -18,8 +18,8 @@ from footfall import plausible_import
 from footfall.app import log_import
 from footfall.plausible_format import FormatError, parse_filename
 from tests import log_model
-from tests.support import LiveServer, free_port, make_settings
 from tests.footfall.app.test_log_import import footfall
+from tests.support import LiveServer, free_port, make_settings
 
 FULL = ["visitors", "visits", "pageviews", "bounce_rate", "visit_duration", "views_per_visit"]
 PAGE = ["visitors", "visits", "pageviews"]

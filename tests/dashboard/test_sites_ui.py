@@ -172,7 +172,7 @@ def test_the_sites_list_shows_visitors_and_a_sparkline_per_site(live_server: Liv
     from tests.support import CHROME_UA, FIREFOX_UA
 
     busy = live_server.add_site("busy.example", name="Busy")
-    quiet = live_server.add_site("quiet.example", name="Quiet")
+    live_server.add_site("quiet.example", name="Quiet")
     for ip, ua in (("81.1.0.1", CHROME_UA), ("81.1.0.2", FIREFOX_UA), ("81.1.0.1", CHROME_UA)):
         track(live_server, busy.id, busy.token_auth, ip=ip, ua=ua, url="https://busy.example/")
     live_server.flush()

@@ -42,7 +42,7 @@ def test_unreachable_storage_names_the_dsn_without_its_password(tmp_path: Path) 
     dsn = f"http://footfall:hunter2-secret@127.0.0.1:{free_port()}/analytics"
     for command in (["serve", "--port", str(free_port())], ["migrate"]):
         result = footfall(*command, "--data-dir", str(tmp_path / "data"), "--dsn", dsn)
-        assert_sentence(result, f"cannot reach ClickHouse at http://footfall:***@127.0.0.1:", "setting 'dsn'")
+        assert_sentence(result, "cannot reach ClickHouse at http://footfall:***@127.0.0.1:", "setting 'dsn'")
         assert "hunter2" not in result.stderr + result.stdout
 
 
