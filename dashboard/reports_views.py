@@ -401,12 +401,14 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
             "more": view.url("/reports/props", key=key, drop=("prop", "metric")),
             "csv": view.url("/export/props.csv", key=key, drop=("prop", "metric")),
         }
-    dropped = drops.dropped_hits(storage, view.site.id, view.period.start_utc, view.period.end_utc)
     live = realtime.current_visitors(storage, view.site.id)
     first_hit = None
+    window = (view.period.start_utc, view.period.end_utc)
     if not view.shared and not onboarding.has_events(storage, view.site.id):
         first_hit = {"snippet": snippets.tracking_snippet(collector_url(request), view.site.id),
                      "status_url": f"/sites/{view.site.id}/first-hit.json"}
+        window = onboarding.recent_window()  # a site still waiting for data: what was refused lately, any period
+    dropped = drops.dropped_hits(storage, view.site.id, *window)
     advice = onboarding.explain(view.site, dropped, [] if view.shared else hosts_of(request, view.site))
     return {
         "kpis": kpis,
