@@ -158,8 +158,7 @@ def run_query(services: Any, site: Site, plan: api_query.ApiQuery) -> dict[str, 
     if include.get("imports"):
         meta["imports_included"] = imports_fit
         if not import_ids:
-            meta["imports_skip_reason"] = "no_imported_data"
-            meta["imports_warning"] = "This site has no imported data; only collected data is shown."
+            meta["imports_skip_reason"] = "no_imported_data"  # as Plausible: a reason, and no warning
         elif not imports_fit:
             meta["imports_skip_reason"] = "unsupported_query"
             meta["imports_warning"] = (
