@@ -14,11 +14,10 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import print_table, write_results
+from bench.common import print_table, scratch_dir, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = """
@@ -87,8 +86,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--keep", action="store_true", help="Keep the temporary directory.")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="footfall-bench-backup-"))
-    try:
+    with scratch_dir("footfall-bench-backup-", keep=args.keep) as work:
         data = work / "data"
         started = time.perf_counter()
         generate(data, args.events)
@@ -126,11 +124,6 @@ def main() -> None:
                     ["", "seconds", "x baseline", "bytes"], [(n, round(s, 2), round(r, 2), b) for n, s, r, b in rows])
         write_results("backup", {"events": args.events, "rows": [
             {"name": n, "seconds": s, "ratio": r, "bytes": b} for n, s, r, b in rows]})
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -15,14 +15,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import shutil
-import tempfile
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from bench.common import print_table, repeated_mix, unique_user_agents, write_results
+from bench.common import print_table, repeated_mix, scratch_dir, unique_user_agents, write_results
 from collector.access_log import parse_line, skip_reason
 from footfall import settings as settings_module
 from footfall.app.log_import import LogFile, Routing
@@ -118,8 +116,7 @@ def main() -> None:
     from footfall.app.services import open_metadata
     from footfall.metadata.sites import SiteStore
 
-    work = Path(tempfile.mkdtemp(prefix="footfall-bench-logs-"))
-    try:
+    with scratch_dir("footfall-bench-logs-", keep=args.keep) as work:
         log = work / "access.log"
         kinds = write_log(log, args.lines)
         base_seconds, base_cpu, kept = baseline(log)
@@ -158,11 +155,6 @@ def main() -> None:
             "rss_max_mb": max(samples), "rss_first_tenth_max_mb": max(tenth), "rss_samples_mb": samples[::10],
         })
         print(f"results: {path}")
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
