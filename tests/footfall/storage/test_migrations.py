@@ -217,10 +217,11 @@ def test_the_storage_migrations_keep_every_value_and_change_only_types_and_codec
         after = codecs(storage)
         assert "hit_id" not in after
         assert after["timestamp"] == ("DateTime64(3, 'UTC')", "CODEC(Delta(8), ZSTD(3))")
-        assert after["pathname"] == ("LowCardinality(String)", "CODEC(ZSTD(3))")
+        assert after["pathname"] == ("String", "CODEC(ZSTD(3))")  # see bench/bench_storage.py: LowCardinality loses on many pages
+        assert after["goal_id"] == ("UInt32", "CODEC(T64, ZSTD(1))")
         assert after["country_code"] == ("LowCardinality(String)", "CODEC(ZSTD(3))")
 
-        # The visits table is still fed from the events, page strings now LowCardinality.
+        # The visits table is still fed from the events.
         later = datetime(2026, 1, 3, tzinfo=timezone.utc)
         storage.insert("events", [[1, later, 42, 8, later, "pageview", "/new"]],
                        ["site_id", "timestamp", "visitor_id", "visit_id", "visit_start", "event_type", "pathname"])
