@@ -58,6 +58,8 @@ ALTERNATIVES: tuple[tuple[str, str, str, bool], ...] = (
       for kind in ("String CODEC(ZSTD(3))", "LowCardinality(String) CODEC(ZSTD(3))")),
     *(("timestamp, with ms", f"DateTime64(3, 'UTC') {codec}", f"timestamp + {_MS}", False)
       for codec in ("CODEC(DoubleDelta, ZSTD(1))", "CODEC(Delta, ZSTD(3))", "CODEC(T64, ZSTD(3))", "CODEC(ZSTD(3))")),
+    *(("timestamp, whole seconds", f"DateTime64(3, 'UTC') {codec}", "timestamp", False)
+      for codec in ("CODEC(Delta, ZSTD(3))", "CODEC(T64, ZSTD(3))")),
     *(("visit_start, with ms", f"DateTime64(3, 'UTC') {codec}", f"visit_start + {_MS.replace('timestamp', 'visit_start')}",
        False) for codec in ("CODEC(DoubleDelta, ZSTD(1))", "CODEC(Delta, ZSTD(3))", "CODEC(ZSTD(3))")),
     *(("visitor_id, random", f"UInt64 {codec}", "cityHash64(visitor_id)", False)
@@ -75,7 +77,8 @@ def alternatives(storage: Storage, events: int) -> list[dict[str, Any]]:
         storage.command(f"DROP TABLE IF EXISTS {TRIAL} SYNC")
         storage.command(f"CREATE TABLE {TRIAL} (site_id UInt32, timestamp DateTime64(3, 'UTC'), visitor_id UInt64, "
                         f"value {kind}) ENGINE = MergeTree PARTITION BY toYYYYMM(timestamp) "
-                        "ORDER BY (site_id, toDate(timestamp), visitor_id, timestamp)")
+                        "ORDER BY (site_id, toDate(timestamp), visitor_id, timestamp) "
+                        "SETTINGS min_bytes_for_wide_part = 0")  # a compact part has no per-column sizes
         storage.command(f"INSERT INTO {TRIAL} SELECT site_id, timestamp + {_MS}, cityHash64(visitor_id), {expression} "
                         f"FROM events SETTINGS max_insert_block_size = {BLOCK_ROWS}, "
                         f"min_insert_block_size_rows = {BLOCK_ROWS}, min_insert_block_size_bytes = 0")
@@ -126,6 +129,7 @@ def measure(storage: Storage, label: str, events: int) -> dict[str, Any]:
     """The events table's bytes per event (of a copy written the same way at every step) and the visits table's."""
     storage.command(f"DROP TABLE IF EXISTS {MEASURED} SYNC")
     storage.command(f"CREATE TABLE {MEASURED} AS events")  # the same columns, types, codecs, order and partitions
+    storage.command(f"ALTER TABLE {MEASURED} MODIFY SETTING min_bytes_for_wide_part = 0")  # per-column sizes
     storage.command(f"INSERT INTO {MEASURED} SELECT * FROM events SETTINGS max_insert_block_size = {BLOCK_ROWS}, "
                     f"min_insert_block_size_rows = {BLOCK_ROWS}, min_insert_block_size_bytes = 0, "
                     f"max_block_size = {BLOCK_ROWS}")
