@@ -38,6 +38,7 @@ from dashboard.stats.archive import (
     unit_end,
 )
 from dashboard.stats.query import Params, StatsQuery
+from footfall.deletion import local_table
 
 logger = logging.getLogger("footfall.archiver")
 
@@ -235,7 +236,8 @@ def refresh(
     replaced += _build_hours(storage, site_id, tz, builds, now, last_closed, timeout_minutes, done)
     if replaced:
         storage.command(
-            "ALTER TABLE archives DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
+            f"ALTER TABLE {local_table(storage, 'archives')} DELETE WHERE site_id = {{site:UInt32}} "
+            "AND build_id IN {ids:Array(UInt64)} "
             "SETTINGS mutations_sync = 1",
             {"site": site_id, "ids": replaced},
         )
@@ -273,14 +275,18 @@ def _build_hours(
                 if current is not None:
                     replaced.append(current.build_id)
             at += hour
+    return replaced + _drop(storage, site_id, gone)
+
+
+def _drop(storage: Any, site_id: int, gone: list[Build]) -> list[int]:
+    """Builds no longer wanted leave ``archive_builds`` now; their rows go with the round's replaced builds."""
     if gone:
-        replaced += [build.build_id for build in gone]
         storage.command(
-            "ALTER TABLE archive_builds DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
-            "SETTINGS mutations_sync = 1",
+            f"ALTER TABLE {local_table(storage, 'archive_builds')} DELETE WHERE site_id = {{site:UInt32}} "
+            "AND build_id IN {ids:Array(UInt64)} SETTINGS mutations_sync = 1",
             {"site": site_id, "ids": [build.build_id for build in gone]},
         )
-    return replaced
+    return [build.build_id for build in gone]
 
 
 def standard_ranges(tz: str, today: date) -> list[tuple[date, date]]:
@@ -317,14 +323,7 @@ def _build_ranges(
         if current is not None:
             replaced.append(current.build_id)
     gone = [build for key, build in builds.items() if key[0].startswith("range:") and key not in wanted]
-    if gone:
-        replaced += [build.build_id for build in gone]
-        storage.command(
-            "ALTER TABLE archive_builds DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
-            "SETTINGS mutations_sync = 1",
-            {"site": site_id, "ids": [build.build_id for build in gone]},
-        )
-    return replaced
+    return replaced + _drop(storage, site_id, gone)
 
 
 def _cover(
