@@ -287,6 +287,7 @@ def main() -> None:
     parser.add_argument("--python", action="store_true", help="generate in Python, batch by batch (slow)")
     parser.add_argument("--skip-old", action="store_true", help="do not time the one-query-per-report load")
     parser.add_argument("--archives-only", action="store_true", help="time only the loads from the archives")
+    parser.add_argument("--days", type=int, default=35, help="days the generated events span, up to today")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         storage = Storage(f"chdb://{args.data_dir or tmp + '/data'}")
@@ -300,7 +301,7 @@ def main() -> None:
             if args.python:
                 written = generate(storage, args.events, today)
             else:
-                written = sql_generator.generate(storage, args.events, today, PAGES)
+                written = sql_generator.generate(storage, args.events, today, PAGES, days=args.days)
                 generate_drops(storage, today)
             generated = time.perf_counter() - began
             storage.command("OPTIMIZE TABLE events FINAL")
