@@ -15,6 +15,7 @@ from typing import Any
 from dashboard.stats import breakdown_sql as shapes
 from dashboard.stats import imported
 from dashboard.stats import metrics as metric_defs
+from dashboard.stats import sampling
 from dashboard.stats.breakdown_rows import Result, finish_rows, split_shared
 from dashboard.stats.dimensions import Dimension, dimension
 from dashboard.stats.filters import drop_filters, filter_dimensions
@@ -115,6 +116,7 @@ def breakdown(
     if offset < 0:
         raise QueryError("pagination: offset must not be negative")
     terms, in_python = _order_terms(order_by, dimensions, metrics)
+    storage, sample = sampling.reader(storage, query)  # a very large range reads a sample, its counts scaled
     with_imports = bool(query.import_ids) and imported.supports(query, list(dimensions), list(metrics))
     if with_imports:
         in_python = True  # the imported groups are added before the rows are ordered and paged
@@ -165,6 +167,7 @@ def breakdown(
         count_sql, count_params = build_sql(query, dims, metrics=["visitors"], order=terms, limit=1, offset=0)
         first = storage.query_dicts(count_sql, count_params)
         result.total_rows = int(first[0]["total_rows"]) if first else 0
+    result.sample_percent = sample.percent if sample else None
     return result
 
 
@@ -223,6 +226,7 @@ def _shareable(query: StatsQuery, request: Request) -> bool:
 
 
 def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result]:
+    storage, sample = sampling.reader(storage, query)
     names = list(dict.fromkeys(request.dimensions[0] for request in requests if request.dimensions))
     dims = [dimension(name, interval=query.interval) for name in names]
     wanted = set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
@@ -230,8 +234,11 @@ def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request])
     sql, params, keys, masks, full = shapes.shared_sql(query, names, dims, components)
     time_names = {name for name, dim in zip(names, dims) if dim.scope == "time"}
     week_names = {name for name, dim in zip(names, dims) if dim.name == "time:week"}
-    return split_shared(storage.query_dicts(sql, params), requests, keys=keys, names=names, masks=masks, full=full,
-                        time_names=time_names, week_names=week_names, week_start=_first_day(query))
+    results = split_shared(storage.query_dicts(sql, params), requests, keys=keys, names=names, masks=masks,
+                           full=full, time_names=time_names, week_names=week_names, week_start=_first_day(query))
+    for result in results:
+        result.sample_percent = sample.percent if sample else None
+    return results
 
 
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:

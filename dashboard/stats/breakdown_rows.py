@@ -16,6 +16,8 @@ class Result:
     total_rows: int = 0
     dimensions: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
+    # The numbers are estimated from this percent of the visitors (``dashboard.stats.sampling``); None: exact.
+    sample_percent: int | None = None
 
 
 def finish_rows(

@@ -35,6 +35,8 @@ class StatsQuery:
     stored_visits: bool = True
     # Imports of aggregates (``dashboard.stats.imported``) to add where they have the dimension.
     import_ids: tuple[int, ...] = ()
+    # True: no sampling and no estimates, read the raw events exactly (``dashboard.stats.sampling``).
+    exact: bool = False
 
     @classmethod
     def for_period(
