@@ -25,6 +25,7 @@ from dashboard.stats import sampling
 from footfall.app.asgi import create_app
 from footfall.app.services import build
 from footfall.settings import SettingsError
+from footfall.storage import migrations
 from tests.dashboard.web_client import csrf_of, kpi
 from tests.support import make_settings
 
@@ -219,3 +220,11 @@ def test_the_threshold_setting_is_checked() -> None:
     assert make_settings(Path("/tmp/x"), sample_above_events=0).sample_above_events == 0
     with pytest.raises(SettingsError, match="sample_above_events"):
         make_settings(Path("/tmp/x"), sample_above_events=500)
+
+
+def test_both_tables_are_sampled_by_visitor(dashboard: Dashboard) -> None:
+    keys = dict(dashboard.client.app.state.dashboard.storage.query(
+        "SELECT name, sampling_key FROM system.tables WHERE database = currentDatabase() AND name IN ('events', 'visits')"))
+    assert keys == {"events": "visitor_id", "visits": "visitor_id"}
+    rendered = [s for m in migrations.discover() if m.version == 50 for s in migrations.render(m, "prod")]
+    assert [s.splitlines()[-1] for s in rendered] == ["ALTER TABLE events_local ON CLUSTER prod MODIFY SAMPLE BY visitor_id"]
