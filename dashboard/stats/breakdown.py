@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from dashboard.stats import breakdown_sql as shapes
-from dashboard.stats import imported
+from dashboard.stats import imported, sampling
 from dashboard.stats import metrics as metric_defs
-from dashboard.stats import sampling
 from dashboard.stats.breakdown_rows import Result, finish_rows, split_shared
 from dashboard.stats.dimensions import Dimension, dimension
 from dashboard.stats.filters import drop_filters, filter_dimensions
