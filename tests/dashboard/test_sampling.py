@@ -103,12 +103,15 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     admin = accounts.create_user("admin@example.com", "correct horse", is_admin=True)
     token = accounts.create_api_token(admin.id)
     app = create_app(settings, services=services)
-    with TestClient(app) as client:
-        login = client.get("/login")
-        response = client.post("/login", data={"email": "admin@example.com", "password": "correct horse",
-                                               "csrf_token": csrf_of(login.text)}, follow_redirects=False)
-        assert response.status_code == 303
-        yield Dashboard(client, token, big, small)
+    try:
+        with TestClient(app) as client:
+            login = client.get("/login")
+            response = client.post("/login", data={"email": "admin@example.com", "password": "correct horse",
+                                                   "csrf_token": csrf_of(login.text)}, follow_redirects=False)
+            assert response.status_code == 303
+            yield Dashboard(client, token, big, small)
+    finally:
+        services.close()  # one embedded ClickHouse per process: the next test opens its own
 
 
 def close(estimate: float, exact: float, tolerance: float = 0.05) -> bool:
