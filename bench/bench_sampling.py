@@ -59,10 +59,10 @@ def api_calls(storage: Storage, query: StatsQuery) -> dict:
 
 
 def answers(storage: Storage, query: StatsQuery) -> dict[str, dict[str, float]]:
-    """The KPIs and the top rows of each breakdown, by name, to compare estimates with."""
+    """The KPIs and every row of each breakdown, by name, to compare estimates with."""
     found = {"KPIs": {m: float(v) for m, v in aggregate.aggregate(storage, query).items()}}
     for name, (dims, mets) in BREAKDOWNS.items():
-        for row in breakdown(storage, query, dims, mets, limit=100).rows:
+        for row in breakdown(storage, query, dims, mets, limit=None).rows:
             found.setdefault(name, {}).update({f"{row['value']} {m}": float(row[m]) for m in mets})
     return found
 
@@ -87,6 +87,7 @@ def main() -> None:
     parser.add_argument("--thresholds", default=f"1000000,{SAMPLE_ABOVE_EVENTS},5000000",
                         help="sample_above_events values to compare with the exact run")
     parser.add_argument("--data-dir", help="keep the generated data here and reuse it on the next run (same day only)")
+    parser.add_argument("--accuracy-only", action="store_true", help="compare the estimates, time nothing")
     args = parser.parse_args()
     thresholds = [int(value) for value in args.thresholds.split(",")]
     with tempfile.TemporaryDirectory() as tmp:
@@ -129,6 +130,11 @@ def main() -> None:
         for title, (now_query, before_query, threshold) in runs.items():
             storage.sample_above_events = threshold
             sample = sampling.sample_for(storage, now_query)
+            if args.accuracy_only:
+                if threshold:
+                    print(f"{title} (a {sample.percent if sample else 100} % sample): worst error of the estimates: "
+                          f"{worst_error(answers(storage, now_query), exact_answers)}")
+                continue
             page = shared_dashboard(storage, now_query, before_query, period, today)
             loads = {**page, **api_calls(storage, now_query)}
             for report in loads.values():  # warm up
