@@ -445,7 +445,7 @@ def sample_note(storage: Any, view: View, results: list[Any]) -> dict[str, str] 
                 "link": view.url(exact="1"), "action": "Show exact numbers"}
     if view.query.exact and sampling.sample_for(storage, replace(view.query, exact=False)):
         return {"text": "Exact numbers, from every visitor.", "link": view.url(drop=("exact",)),
-                "action": "Show a faster estimate"}
+                "action": "Back to the faster view"}
     return None
 
 

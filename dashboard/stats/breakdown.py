@@ -12,10 +12,10 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.stats import archive, imported, sampling
 from dashboard.stats import breakdown_sql as shapes
-from dashboard.stats import imported, sampling
 from dashboard.stats import metrics as metric_defs
-from dashboard.stats.breakdown_rows import Result, finish_rows, split_shared
+from dashboard.stats.breakdown_rows import Result, default_order_metric, finish_rows, split_shared
 from dashboard.stats.dimensions import Dimension, dimension
 from dashboard.stats.filters import drop_filters, filter_dimensions
 from dashboard.stats.query import QueryError, StatsQuery
@@ -57,6 +57,25 @@ def build_sql(
         return shapes.events_sql(query, dims, components, **page)
     share = metrics is not None and "percentage" in metrics
     return shapes.visits_sql(query, dims, components, share=share, **page)
+
+
+def group_rows(
+    storage: Any,
+    query: StatsQuery,
+    dims: list[Dimension],
+    *,
+    metrics: list[str] | None = None,
+    order: list[tuple[str, str]] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The raw group rows of :func:`build_sql`: from the archives when they can answer, else from the events."""
+    exact = sampling.unsampled(storage)  # archived units and the events merged with them are never sampled
+    rows = archive.group_rows(exact, query, dims, metric_defs.components(metrics), order=order, limit=limit, offset=offset)
+    if rows is not None:
+        return rows
+    sql, params = build_sql(query, dims, metrics=metrics, order=order, limit=limit, offset=offset)
+    return storage.query_dicts(sql, params)
 
 
 def _order_terms(
@@ -115,15 +134,14 @@ def breakdown(
     if offset < 0:
         raise QueryError("pagination: offset must not be negative")
     terms, in_python = _order_terms(order_by, dimensions, metrics)
-    storage, sample = sampling.reader(storage, query)  # a very large range reads a sample, its counts scaled
+    storage = sampling.reader(storage, query)  # a very large range reads a sample, its counts scaled
     with_imports = bool(query.import_ids) and imported.supports(query, list(dimensions), list(metrics))
     if with_imports:
         in_python = True  # the imported groups are added before the rows are ordered and paged
         order_by = order_by or _default_order(dimensions, metrics)
-    sql, params = build_sql(
-        query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
+    raw_rows = group_rows(
+        storage, query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
     )
-    raw_rows = storage.query_dicts(sql, params)
     if not dims and not raw_rows:
         raw_rows = [{name: 0 for name in metric_defs.GROUP_LEVEL}]
     if with_imports:
@@ -166,7 +184,7 @@ def breakdown(
         count_sql, count_params = build_sql(query, dims, metrics=["visitors"], order=terms, limit=1, offset=0)
         first = storage.query_dicts(count_sql, count_params)
         result.total_rows = int(first[0]["total_rows"]) if first else 0
-    result.sample_percent = sample.percent if sample else None
+    result.sample_percent = sampling.percent_read(storage)
     return result
 
 
@@ -225,7 +243,10 @@ def _shareable(query: StatsQuery, request: Request) -> bool:
 
 
 def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result]:
-    storage, sample = sampling.reader(storage, query)
+    archived = _archived_breakdowns(storage, query, requests)
+    if archived is not None:
+        return archived
+    storage = sampling.reader(storage, query)
     names = list(dict.fromkeys(request.dimensions[0] for request in requests if request.dimensions))
     dims = [dimension(name, interval=query.interval) for name in names]
     wanted = set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
@@ -236,12 +257,46 @@ def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request])
     results = split_shared(storage.query_dicts(sql, params), requests, keys=keys, names=names, masks=masks,
                            full=full, time_names=time_names, week_names=week_names, week_start=_first_day(query))
     for result in results:
-        result.sample_percent = sample.percent if sample else None
+        result.sample_percent = sampling.percent_read(storage)
+    return results
+
+
+def _archived_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result] | None:
+    """The shared breakdowns from the archives: totals and every visit dimension in one query, time series one each.
+
+    None when the archives cannot answer them all.
+    """
+    grouped = [r for r in requests if r.dimensions and not r.dimensions[0].startswith("time")]
+    if any(default_order_metric(list(r.metrics)) != "visitors" for r in grouped):
+        return None
+    wanted = set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
+    components = [name for name in metric_defs.GROUP_LEVEL if name in wanted]
+    per_dimension = max([MAX_LIMIT if r.limit is None else r.offset + r.limit for r in grouped] or [1])
+    names = list(dict.fromkeys(r.dimensions[0] for r in grouped))
+    found = archive.shared_rows(storage, query, names, components, per_dimension)
+    if found is None:
+        return None
+    totals = found[""][0] if found[""] else {name: 0 for name in metric_defs.GROUP_LEVEL}
+    total_visitors = int(totals.get("visitors") or 0)
+    results: list[Result] = []
+    for request in requests:
+        dimensions, metrics = list(request.dimensions), list(request.metrics)
+        if not dimensions:
+            results.append(finish_rows([totals], [], metrics, total_visitors=total_visitors, conversion_bases=None,
+                                       single_base=None, python_order=None, limit=None, offset=0))
+        elif dimensions[0].startswith("time"):
+            results.append(breakdown(storage, query, dimensions, metrics, limit=request.limit, offset=request.offset))
+        else:
+            rows = found[dimensions[0]]
+            page = rows[request.offset:] if request.limit is None else rows[request.offset:request.offset + request.limit]
+            result = finish_rows(page, dimensions, metrics, total_visitors=total_visitors, conversion_bases=None,
+                                 single_base=None, python_order=None, limit=None, offset=0)
+            result.total_rows = int(rows[0]["total_rows"]) if rows else 0
+            results.append(result)
     return results
 
 
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:
     """The raw components (visitors, visits, bounces, ...) ``metrics`` need (all for None), for the whole query."""
-    sql, params = build_sql(query, [], metrics=metrics)
-    rows = storage.query_dicts(sql, params)
+    rows = group_rows(storage, query, [], metrics=metrics)
     return rows[0] if rows else {name: 0 for name in metric_defs.GROUP_LEVEL}

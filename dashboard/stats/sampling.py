@@ -128,10 +128,12 @@ class SampledStorage:
     def __init__(self, storage: Any, sample: Sample) -> None:
         self.storage = storage
         self.sample = sample
+        self.sampled = False  # whether any answer so far came from the sample
 
     def query_dicts(self, sql: str, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         if SAMPLE_HERE not in sql:
             return self.storage.query_dicts(sql, parameters)
+        self.sampled = True
         rows = self.storage.query_dicts(sql.replace(SAMPLE_HERE, self.sample.clause), parameters)
         return [scale(row, self.sample.factor) for row in rows]
 
@@ -139,9 +141,19 @@ class SampledStorage:
         return getattr(self.storage, name)
 
 
-def reader(storage: Any, query: StatsQuery) -> tuple[Any, Sample | None]:
-    """What a report of ``query`` reads through, and its sample (None: exact)."""
+def reader(storage: Any, query: StatsQuery) -> Any:
+    """What a report of ``query`` reads the events through: ``storage``, or a SampledStorage over it."""
     if isinstance(storage, SampledStorage):
-        return storage, storage.sample
+        return storage
     sample = sample_for(storage, query)
-    return (SampledStorage(storage, sample) if sample else storage), sample
+    return SampledStorage(storage, sample) if sample else storage
+
+
+def unsampled(storage: Any) -> Any:
+    """The storage under a SampledStorage: for reads that must stay exact (the archives, merged with events)."""
+    return storage.storage if isinstance(storage, SampledStorage) else storage
+
+
+def percent_read(storage: Any) -> int | None:
+    """The sample a report's numbers were estimated from, if any came from one (None: exact)."""
+    return storage.sample.percent if isinstance(storage, SampledStorage) and storage.sampled else None

@@ -21,7 +21,7 @@ from starlette.testclient import TestClient
 
 from dashboard.accounts import Accounts
 from dashboard.k_anonymity import sampled_k
-from dashboard.stats import sampling
+from dashboard.stats import archiver, sampling
 from footfall.app.asgi import create_app
 from footfall.app.services import build
 from footfall.settings import SettingsError
@@ -231,3 +231,15 @@ def test_both_tables_are_sampled_by_visitor(dashboard: Dashboard) -> None:
     assert keys == {"events": "visitor_id", "visits": "visitor_id"}
     rendered = [s for m in migrations.discover() if m.version == 50 for s in migrations.render(m, "prod")]
     assert [s.splitlines()[-1] for s in rendered] == ["ALTER TABLE events_local ON CLUSTER prod MODIFY SAMPLE BY visitor_id"]
+
+
+def test_archived_answers_are_not_sampled_and_filtered_ones_still_are(dashboard: Dashboard) -> None:
+    services = dashboard.client.app.state.dashboard
+    archiver.refresh(services.storage, dashboard.big.id, dashboard.big.timezone)
+    archived = dashboard.api(dashboard.big, metrics=["visitors", "pageviews"])
+    exact = dashboard.api(dashboard.big, metrics=["visitors", "pageviews"], include={"sampling": False})
+    assert "sample_percent" not in archived["meta"]  # the archives answered, not a sample
+    assert archived["results"][0]["metrics"][1] == exact["results"][0]["metrics"][1]  # not scaled
+    assert close(archived["results"][0]["metrics"][0], exact["results"][0]["metrics"][0], 0.02)  # visitor sketches
+    assert "sample-note" not in dashboard.page()
+    assert dashboard.api(dashboard.big, metrics=["visitors"], filters=[DE])["meta"]["sample_percent"] >= 15
