@@ -45,7 +45,7 @@ FROM (
     FROM (
         SELECT
             number + 1 AS visit_id,
-            intDiv(number * 3, 4) + 1 AS visitor_id,
+            if({hashed:UInt8}, cityHash64(intDiv(number * 3, 4) + 1), intDiv(number * 3, 4) + 1) AS visitor_id,
             cityHash64(number) AS h,
             {start:DateTime64(3, 'UTC')} + toIntervalSecond(h % {span:UInt32}) AS visit_start,
             [1, 2, 3, 4, 6, 8][1 + bitShiftRight(h, 8) % 6] AS hits,
@@ -67,8 +67,14 @@ FROM (
 """
 
 
-def generate(storage: Storage, events: int, end: datetime, pages: list[str], days: int = 35) -> int:
-    """About ``events`` events (whole visits) over the ``days`` before ``end``; returns how many were written."""
+def generate(
+    storage: Storage, events: int, end: datetime, pages: list[str], days: int = 35, *, hashed_visitors: bool = False
+) -> int:
+    """About ``events`` events (whole visits) over the ``days`` before ``end``; returns how many were written.
+
+    Visitor IDs count up from 1; with ``hashed_visitors`` they are spread over all 64-bit values, as the
+    collector's keyed hashes are (sampling by visitor ID needs that).
+    """
     visits = max(1, events // 4)
     start = end - timedelta(days=days)
     sql = _SQL
@@ -77,7 +83,7 @@ def generate(storage: Storage, events: int, end: datetime, pages: list[str], day
     for first in range(0, visits, CHUNK_VISITS):
         storage.command(sql, {
             "pages": pages, "start": start, "span": days * 86400,
-            "first": first, "count": min(CHUNK_VISITS, visits - first),
+            "first": first, "count": min(CHUNK_VISITS, visits - first), "hashed": int(hashed_visitors),
         })
     return int(storage.query("SELECT count() FROM events")[0][0])
 

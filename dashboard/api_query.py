@@ -45,7 +45,8 @@ TOP_LEVEL_ONLY = ("event:goal", "event:hostname")
 # Plausible's relative ranges (see dashboard.stats.periods); N is bounded there.
 SHORTCUTS = ("day", "yesterday", "month", "last_month", "year", "all", "24h", "30m", "realtime")
 SHORTCUT_PATTERN = r"^([1-9][0-9]{0,3})(d|mo)$"
-INCLUDE_KEYS = {"imports": bool, "time_labels": bool, "total_rows": bool}
+# ``sampling: false`` asks for exact numbers where a very large range would be estimated from a sample.
+INCLUDE_KEYS = {"imports": bool, "time_labels": bool, "total_rows": bool, "sampling": bool}
 PAGINATION_KEYS = ("limit", "offset")
 # Dimensions that only exist per visit (Plausible's session-only dimensions); event metrics cannot go with them.
 SESSION_DIMENSIONS = ("visit:entry_page", "visit:entry_page_hostname", "visit:exit_page", "visit:exit_page_hostname")

@@ -6,13 +6,16 @@ metrics, a date range in the site's time zone, and optionally dimensions,
 filters, order and pagination (see :mod:`dashboard.api_query`, and the schema
 at ``GET /api/docs/query/schema.json``).  Answers ``{"results", "meta",
 "query"}``, where ``query`` is the query as applied and can be posted back;
-invalid input gets a 400 with a message that says what is wrong.
+invalid input gets a 400 with a message that says what is wrong.  A very
+large range is answered from a sample (``meta.sample_percent``) unless
+``include.sampling`` is false.
 """
 
 from __future__ import annotations
 
 import json
 import zoneinfo
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -135,6 +138,8 @@ def run_query(services: Any, site: Site, plan: api_query.ApiQuery) -> dict[str, 
         site.id, period, filters, visit_timeout_minutes=services.settings.visit_timeout_minutes
     )
     include = plan.include
+    if include.get("sampling") is False:
+        query = replace(query, exact=True)
     import_ids = AggregateImports(services.db).done_ids(site.id) if include.get("imports") else []
     imports_fit = bool(import_ids) and imported.supports(query, list(plan.dimensions), list(plan.metrics))
     if imports_fit:
@@ -171,6 +176,8 @@ def run_query(services: Any, site: Site, plan: api_query.ApiQuery) -> dict[str, 
         meta["time_labels"] = periods.time_labels(period, interval)
     if include.get("total_rows"):
         meta["total_rows"] = result.total_rows
+    if result.sample_percent:
+        meta["sample_percent"] = result.sample_percent  # the numbers are estimated from this share of the visitors
     echo = {
         "site_id": site.primary_domain,
         "metrics": plan.metrics,

@@ -5,16 +5,18 @@ realtime) pass their report rows through :func:`merge_small_groups`, and a
 filtered view matching fewer than k visitors is refused.  Rows with
 fewer than ``k`` visitors are taken out and merged into one "(other)" row, so
 the rows still add up to the same totals.  A post-processing step on finished
-rows, apart from the query builder.
+rows, apart from the query builder.  An estimated row (a sample's count,
+scaled) stands for k visitors only if the sample itself has k of them, so k
+is scaled with it: never less private than the exact numbers.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 from typing import Any
 
-from dashboard.stats import aggregate
-from dashboard.stats.breakdown import Result
+from dashboard.stats.breakdown import Result, breakdown
 from dashboard.stats.query import StatsQuery
 from dashboard.web import HttpError
 
@@ -54,6 +56,7 @@ def merge_small_groups(result: Result, k: int) -> Result:
     """``result`` with every row of fewer than ``k`` visitors merged into one "(other)" row at the end."""
     if k <= 1 or not result.rows:
         return result
+    k = sampled_k(k, result.sample_percent)
     kept = [row for row in result.rows if _number(row.get("visitors")) >= k]
     small = [row for row in result.rows if _number(row.get("visitors")) < k]
     if not small:
@@ -75,9 +78,14 @@ def refuse_small_filtered_view(storage: Any, query: StatsQuery, k: int) -> None:
     """A filtered public view that matches fewer than ``k`` visitors is refused (its totals would be a small row)."""
     if k <= 1:
         return
-    visitors = _number(aggregate.aggregate(storage, query, ["visitors"]).get("visitors"))
-    if visitors < k:
+    result = breakdown(storage, query, [], ["visitors"])
+    if _number(result.rows[0].get("visitors")) < sampled_k(k, result.sample_percent):
         raise HttpError(403, f"These filters match fewer than {k} visitors; public views do not show groups that small.")
+
+
+def sampled_k(k: int, sample_percent: int | None) -> int:
+    """The scaled count that stands for ``k`` visitors of a sample (``k`` itself for exact numbers)."""
+    return math.ceil(k * 100 / sample_percent) if sample_percent else k
 
 
 def is_other(row: dict[str, Any]) -> bool:

@@ -2,14 +2,16 @@
 
 Everything a page shows is in its URL: ``period`` (today, yesterday, 7d, 30d,
 month, last_month, 12mo, custom with ``from``/``to``), ``f`` filters
-(``f=visit:country,is,DE``, repeatable), the chart ``metric`` and the tab of
-each card.  A filtered view can be bookmarked and shared.
+(``f=visit:country,is,DE``, repeatable), the chart ``metric``, the tab of
+each card and ``exact=1`` (no sampling: see ``dashboard.stats.sampling``).
+A filtered view can be bookmarked and shared.  Pages say when their numbers
+are estimated from a sample; CSV downloads are always exact.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 from urllib.parse import urlencode
@@ -32,7 +34,7 @@ from dashboard.report_catalog import (
     property_report,
 )
 from dashboard.sites_views import collector_url
-from dashboard.stats import aggregate, archive, drops, periods, realtime, timeseries
+from dashboard.stats import aggregate, archive, drops, periods, realtime, sampling, timeseries
 from dashboard.stats.actions import property_keys
 from dashboard.stats.breakdown import Request as BreakdownRequest
 from dashboard.stats.breakdown import breakdowns
@@ -192,6 +194,8 @@ def view_of(request: Request) -> View:
     previous = periods.previous(period)
     query = StatsQuery.for_period(site.id, period, tuple(parsed), visit_timeout_minutes=timeout)
     previous_query = StatsQuery.for_period(site.id, previous, tuple(parsed), visit_timeout_minutes=timeout)
+    if params.get("exact") == "1":  # "show exact numbers": no sample, however large the range
+        query, previous_query = replace(query, exact=True), replace(previous_query, exact=True)
     if shared and parsed:
         # A filter can narrow a public view to a small group as surely as a row can show one.
         k_anonymity.refuse_small_filtered_view(services_of(request).storage, query, site.k_anonymity)
@@ -372,10 +376,12 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         integer=chart_metric in COUNT_METRICS,
     )
     cards = []
+    results = [*now_results, *before_results]
     for card_id, title, tabs in CARDS:
         report = chosen_reports[card_id]
         chosen = report.name
         result = card_results[card_id] if card_id in card_results else run_report(storage, view, report, CARD_ROWS, 0)
+        results.append(result)
         table = table_for(view, report, result)
         unnamed = [int(match.group(1)) for row in table.rows if (match := goals.MATOMO_GOAL.match(str(row["label"])))]
         cards.append({
@@ -389,6 +395,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         })
     keys = property_keys(storage, view.query, limit=20)
     props_card = None
+    props_result = None
     if keys:
         key = request.query_params.get("prop", keys[0])
         if key not in keys:
@@ -398,7 +405,7 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
             "id": "props",
             "title": "Event properties",
             "tabs": [(k, k, view.url(prop=k) + "#card-props", k == key) for k in keys],
-            "table": table_for(view, report, run_report(storage, view, report, CARD_ROWS, 0)),
+            "table": table_for(view, report, props_result := run_report(storage, view, report, CARD_ROWS, 0)),
             "more": view.url("/reports/props", key=key, drop=("prop", "metric")),
             "csv": view.url("/export/props.csv", key=key, drop=("prop", "metric")),
         }
@@ -425,7 +432,22 @@ def build_dashboard(request: Request, view: View) -> dict[str, Any]:
         "live_visitors": live,
         "elapsed_ms": round((time.perf_counter() - started) * 1000),
         "timeseries_csv": view.url("/export/timeseries.csv", drop=("metric",)),
+        "sample_note": sample_note(storage, view, [*results, props_result]),
     }
+
+
+def sample_note(storage: Any, view: View, results: list[Any]) -> dict[str, str] | None:
+    """What the page says about sampling: estimated (from the smallest sample of its reports), or exact on request."""
+    percents = [result.sample_percent for result in results if result is not None and result.sample_percent]
+    if percents:
+        percent = min(percents)
+        article = "an" if percent in (8, 11, 18) or 80 <= percent <= 89 else "a"
+        return {"text": f"≈ Estimated from {article} {percent} % sample of the visitors.",
+                "link": view.url(exact="1"), "action": "Show exact numbers"}
+    if view.query.exact and sampling.sample_for(storage, replace(view.query, exact=False)):
+        return {"text": "Exact numbers, from every visitor.", "link": view.url(drop=("exact",)),
+                "action": "Back to the faster view"}
+    return None
 
 
 def _period_links(view: View) -> list[tuple[str, str, bool]]:
@@ -494,6 +516,7 @@ async def full_report(request: Request) -> Response:
     result = await run_in_threadpool(run_report, storage, view, report, REPORT_PAGE_ROWS,
                                      (page_number - 1) * REPORT_PAGE_ROWS)
     table = table_for(view, report, result, f"/reports/{report.name}")
+    note = await run_in_threadpool(sample_note, storage, view, [result])
     # A click in a full report filters the dashboard, not only this report.
     for row in table.rows:
         dimension, operator, value = row["filter"]
@@ -511,6 +534,7 @@ async def full_report(request: Request) -> Response:
         next_url=view.url(f"/reports/{report.name}", page=str(page_number + 1)) if page_number < pages else "",
         csv_url=view.url(f"/export/{report.name}.csv", drop=("page",)),
         back_url=view.url(drop=("page", "key")),
+        sample_note=note,
     )
 
 
@@ -548,7 +572,9 @@ async def realtime_json(request: Request) -> Response:
 
 @archive.planned
 def build_csv(request: Request, view: View, name: str) -> str:
+    """A report as CSV, always exact: a file keeps no note that its numbers were estimated."""
     storage = services_of(request).storage
+    view = replace(view, query=replace(view.query, exact=True), previous_query=replace(view.previous_query, exact=True))
     if name == "timeseries":
         metrics = list(CHART_METRICS)
         series = timeseries.timeseries(storage, view.query, view.period, metrics)

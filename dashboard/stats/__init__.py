@@ -23,7 +23,10 @@ Modules:
   (``Period.start_utc/end_utc/label/span/interval/start_date/end_date/exact``), ``previous(period)``,
   ``time_labels(period)``.  Names: day/today, yesterday, Nd (ending yesterday), Nmo (whole months before this
   one), month, last_month, year, all, 24h, 30m, realtime, custom.
-- ``query``: ``StatsQuery`` (site, range, filters), ``Params`` (bound values), ``QueryError``.
+- ``query``: ``StatsQuery`` (site, range, filters; ``exact=True`` never samples), ``Params`` (bound values),
+  ``QueryError``.
+- ``sampling``: a range with more events than ``storage.sample_above_events`` (the setting) is read as a
+  sample by visitor ID and its counts scaled; ``Result.sample_percent`` says how large (None: exact).
 - ``filters``: ``Filter(dimension, operator, values)``, ``And``, ``Or``, ``Not``; ``parse_filters(json)`` /
   ``filter_to_json``; ``filter_dimensions``, ``drop_filters``.
   Operators: is, is_not, contains, contains_not (substring), matches, matches_not (regex), case-sensitive unless

@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
-from dashboard.stats import archive, imported
+from dashboard.stats import archive, imported, sampling
 from dashboard.stats import breakdown_sql as shapes
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats.breakdown_rows import Result, default_order_metric, finish_rows, split_shared
@@ -71,9 +71,8 @@ def group_rows(
 ) -> tuple[list[dict[str, Any]], bool]:
     """The raw group rows of :func:`build_sql`, from the archives when they can answer, else from the events;
     and whether a visitor count is an estimate."""
-    rows = archive.group_rows(
-        storage, query, dims, metric_defs.components(metrics), order=order, limit=limit, offset=offset
-    )
+    exact = sampling.unsampled(storage)  # archived units and the events merged with them are never sampled
+    rows = archive.group_rows(exact, query, dims, metric_defs.components(metrics), order=order, limit=limit, offset=offset)
     if rows is not None:
         return rows, archive.estimated(rows)
     sql, params = build_sql(query, dims, metrics=metrics, order=order, limit=limit, offset=offset)
@@ -136,6 +135,7 @@ def breakdown(
     if offset < 0:
         raise QueryError("pagination: offset must not be negative")
     terms, in_python = _order_terms(order_by, dimensions, metrics)
+    storage = sampling.reader(storage, query)  # a very large range reads a sample, its counts scaled
     with_imports = bool(query.import_ids) and imported.supports(query, list(dimensions), list(metrics))
     if with_imports:
         in_python = True  # the imported groups are added before the rows are ordered and paged
@@ -186,6 +186,7 @@ def breakdown(
         count_sql, count_params = build_sql(query, dims, metrics=["visitors"], order=terms, limit=1, offset=0)
         first = storage.query_dicts(count_sql, count_params)
         result.total_rows = int(first[0]["total_rows"]) if first else 0
+    result.sample_percent = sampling.percent_read(storage)
     return result
 
 
@@ -247,6 +248,7 @@ def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request])
     archived = _archived_breakdowns(storage, query, requests)
     if archived is not None:
         return archived
+    storage = sampling.reader(storage, query)
     names = list(dict.fromkeys(request.dimensions[0] for request in requests if request.dimensions))
     dims = [dimension(name, interval=query.interval) for name in names]
     wanted = set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
@@ -254,8 +256,11 @@ def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request])
     sql, params, keys, masks, full = shapes.shared_sql(query, names, dims, components)
     time_names = {name for name, dim in zip(names, dims) if dim.scope == "time"}
     week_names = {name for name, dim in zip(names, dims) if dim.name == "time:week"}
-    return split_shared(storage.query_dicts(sql, params), requests, keys=keys, names=names, masks=masks, full=full,
-                        time_names=time_names, week_names=week_names, week_start=_first_day(query))
+    results = split_shared(storage.query_dicts(sql, params), requests, keys=keys, names=names, masks=masks,
+                           full=full, time_names=time_names, week_names=week_names, week_start=_first_day(query))
+    for result in results:
+        result.sample_percent = sampling.percent_read(storage)
+    return results
 
 
 def _archived_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result] | None:

@@ -18,6 +18,8 @@ class Result:
     metrics: list[str] = field(default_factory=list)
     # Some visitor count is an estimate (a merged sketch of the archives above its exact limit).
     estimated: bool = False
+    # The numbers are estimated from this percent of the visitors (``dashboard.stats.sampling``); None: exact.
+    sample_percent: int | None = None
 
 
 def finish_rows(

@@ -35,7 +35,7 @@ class StatsQuery:
     stored_visits: bool = True
     # Imports of aggregates (``dashboard.stats.imported``) to add where they have the dimension.
     import_ids: tuple[int, ...] = ()
-    # True: read the raw events exactly (no archives, no sampling, no estimates).
+    # True: read the raw events exactly (no archives, no sampling, no estimates; ``dashboard.stats.sampling``).
     exact: bool = False
 
     @classmethod

@@ -38,6 +38,7 @@ from dashboard.stats.dimensions import (
 )
 from dashboard.stats.filters import And, FilterExpr, HasDone, Not, Or, filter_dimensions, has_behavioural
 from dashboard.stats.query import Params, StatsQuery
+from dashboard.stats.sampling import SAMPLE_HERE
 from footfall.schema import COLUMNS
 
 
@@ -142,7 +143,7 @@ def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) ->
     days) and ``timestamp >= start - timeout`` lets the primary key skip the
     days before (a late hit may join a visit up to the timeout before its start).
     Only the columns ``fragments`` mention are read; ``counted`` says whether
-    a hit is more than a ping.
+    a hit is more than a ping.  The events may be a sample (:mod:`sampling`).
     """
     columns = _needed_columns(fragments)
     timeout = timedelta(minutes=query.visit_timeout_minutes)
@@ -152,7 +153,7 @@ def sessionized_hits(query: StatsQuery, params: Params, fragments: list[str]) ->
     end = params.bind(query.end, "DateTime64(3, 'UTC')")
     return f"""(
     SELECT {', '.join(columns)}, {COUNTED} AS counted
-    FROM events
+    FROM events {SAMPLE_HERE}
     WHERE site_id = {site} AND visit_start >= {start} AND visit_start < {end} AND timestamp >= {low}
 )"""
 
@@ -196,7 +197,8 @@ def stored_visits(query: StatsQuery, params: Params, columns: dict[str, str]) ->
     a visit still in separate parts; a visit's rows are all in one partition
     (its start's month), so partitions are merged on their own, and one that
     is a single part is read as it is.  The ordering key starts with the site
-    and the visit's start day, so only the query's days are read.
+    and the visit's start day, so only the query's days are read.  The visits
+    may be a sample (:mod:`sampling`).
     """
     site = params.bind(query.site_id, "UInt32")
     start = params.bind(query.start, "DateTime64(3, 'UTC')")
@@ -208,7 +210,7 @@ def stored_visits(query: StatsQuery, params: Params, columns: dict[str, str]) ->
         {aliased}
         FROM (
             SELECT visit_id, {stored}
-            FROM visits FINAL
+            FROM visits FINAL {SAMPLE_HERE}
             WHERE site_id = {site} AND visit_start >= {start} AND visit_start < {end}
             SETTINGS do_not_merge_across_partitions_select_final = 1
         )

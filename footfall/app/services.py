@@ -63,7 +63,7 @@ def open_metadata(settings: Settings) -> Database:
 
 def open_storage(settings: Settings, *, migrate: bool = True) -> Storage:
     permissions.private_dir(settings.data_dir)
-    storage = Storage(settings.clickhouse_dsn, cluster=settings.cluster)
+    storage = Storage(settings.clickhouse_dsn, cluster=settings.cluster, sample_above_events=settings.sample_above_events)
     if migrate:
         for migration in migrations.migrate(storage):
             logger.info("applied migration %04d_%s", migration.version, migration.name)

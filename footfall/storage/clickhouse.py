@@ -78,9 +78,11 @@ class Storage:
 
     _open_here: dict[str, int] = {}  # embedded paths this process has open, and how often
 
-    def __init__(self, dsn: str, *, cluster: str = "", handles: int = 4) -> None:
+    def __init__(self, dsn: str, *, cluster: str = "", handles: int = 4, sample_above_events: int = 0) -> None:
         self.dsn = dsn
         self.cluster = cluster
+        # Reports over more events than this may read a sample (dashboard/stats/sampling.py); 0: always exact.
+        self.sample_above_events = sample_above_events
         self.embedded = dsn.startswith("chdb:")
         self._free: queue.LifoQueue[Client] = queue.LifoQueue()
         self._all: list[Client] = []
