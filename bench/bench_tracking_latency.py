@@ -35,7 +35,9 @@ from pathlib import Path
 
 import httpx
 
-from bench.common import free_port, print_table, scratch_dir, write_results
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script or with -m
+
+from bench.common import free_port, print_table, scratch_dir, write_results  # noqa: E402
 
 HIT_GAP_SECONDS = 0.005
 CHROME_UA = (
