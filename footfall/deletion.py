@@ -1,5 +1,6 @@
 """Deleting events: forgetting one visitor, and the one place that issues ``ALTER TABLE events DELETE``
-(and deletes the visits table's rows of the visits the deleted events belong to).
+(and deletes the visits table's rows of the visits the deleted events belong to, and the report archives of
+the days they were in).
 
 A visitor is named the way the collector derived their pseudonymous ID:
 - ``visitor_id``: the stored 64-bit ID itself (as the dashboard shows it);
@@ -118,6 +119,11 @@ def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> i
     """
     count = int(storage.query(f"SELECT count() FROM events WHERE {where}", parameters)[0][0])
     if count:
+        hours = storage.query(
+            f"SELECT DISTINCT site_id, toStartOfHour(visit_start) FROM events WHERE {where}", parameters
+        )
+        # Stamped before (no archive built from here on counts as fresh) and after (the events are gone).
+        stamp_changes(storage, hours)
         # First the rows of the visits these events belong to (found through the events), then the events.
         storage.command(
             f"ALTER TABLE {visits_table(storage)} DELETE WHERE (site_id, visit_id) IN "
@@ -128,7 +134,39 @@ def delete_events(storage: Storage, where: str, parameters: dict[str, Any]) -> i
             f"ALTER TABLE {events_table(storage)} DELETE WHERE {where} SETTINGS mutations_sync = 1",
             parameters,
         )
+        delete_archives(storage, hours)
+        stamp_changes(storage, hours)
     return count
+
+
+def stamp_changes(storage: Storage, hours: list[Any]) -> None:
+    """Mark ``(site_id, hour)`` of visit starts as changed now: archives built before read those days again."""
+    if hours:
+        storage.command(
+            "INSERT INTO event_changes (site_id, hour, changed_at) "
+            "SELECT tupleElement(pair, 1), tupleElement(pair, 2), now64(3, 'UTC') "
+            "FROM (SELECT arrayJoin(arrayZip({sites:Array(UInt32)}, {hours:Array(DateTime('UTC'))})) AS pair)",
+            {"sites": [int(row[0]) for row in hours], "hours": [row[1] for row in hours]},
+        )
+
+
+def delete_archives(storage: Storage, hours: list[Any]) -> None:
+    """Delete the report archives (days, weeks, months) whose days hold any of ``(site_id, hour)``: nothing of
+    a deleted visitor stays in them, not even in a visitor sketch.  The stamps make those builds stale, so
+    reports read the days from the events until the archiver builds them again."""
+    by_site: dict[int, list[Any]] = {}
+    for site_id, hour in hours:
+        by_site.setdefault(int(site_id), []).append(hour)
+    for site_id, site_hours in by_site.items():
+        # An hour counts for the local days of its start and its end, in the time zone of the build.
+        storage.command(
+            f"ALTER TABLE {local_table(storage, 'archives')} DELETE WHERE site_id = {{site:UInt32}} AND build_id IN ("
+            "SELECT build_id FROM archive_builds FINAL WHERE site_id = {site:UInt32} AND arrayExists(h -> "
+            "toDate(h + 3599, timezone) >= day AND toDate(h, timezone) < "
+            "multiIf(unit = 'day', day + 1, unit = 'week', day + 7, addMonths(day, 1)), {hours:Array(DateTime('UTC'))})"
+            ") SETTINGS mutations_sync = 1",
+            {"site": site_id, "hours": site_hours},
+        )
 
 
 def _delete_visitors_elsewhere(storage: Storage, site_id: int, visitor_ids: list[int]) -> int:
@@ -137,7 +175,8 @@ def _delete_visitors_elsewhere(storage: Storage, site_id: int, visitor_ids: list
 
     deleted = 0
     for table in VISITOR_TABLES:
-        if table.name not in ("events", "visits") and visitor_ids:  # delete_events takes the visits along
+        # delete_events takes the visits and the archives along
+        if table.name not in ("events", "visits") and table.by_visitor and visitor_ids:
             deleted += delete_rows(
                 storage,
                 table.name,
@@ -188,11 +227,12 @@ def delete_site_data(storage: Storage, site_id: int) -> int:
     """Delete every event and drop count of a site (when the site goes); return how many events there were."""
     parameters = {"site_id": site_id}
     deleted = delete_events(storage, "site_id = {site_id:UInt32}", parameters)
-    storage.command(
-        f"ALTER TABLE {local_table(storage, 'dropped_hits')} DELETE WHERE site_id = {{site_id:UInt32}} "
-        "SETTINGS mutations_sync = 1",
-        parameters,
-    )
+    for table in ("dropped_hits", "archives", "archive_builds"):
+        storage.command(
+            f"ALTER TABLE {local_table(storage, table)} DELETE WHERE site_id = {{site_id:UInt32}} "
+            "SETTINGS mutations_sync = 1",
+            parameters,
+        )
     return deleted
 
 

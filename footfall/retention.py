@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
@@ -26,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Callable, Iterable
 
+from footfall import periodic
 from footfall.deletion import delete_events, delete_rows, local_table
 from footfall.metadata.privacy_log import RETENTION_PURGE, RETENTION_TTL, PrivacyLog
 from footfall.metadata.sites import Site
@@ -45,6 +45,8 @@ class VisitorTable:
     name: str
     time_column: str
     holds: str
+    # False for a table without visitor IDs (a forget deletes its rows through footfall.deletion instead).
+    by_visitor: bool = True
 
     @property
     def ttl_pattern(self) -> re.Pattern[str]:
@@ -64,6 +66,13 @@ VISITOR_TABLES: tuple[VisitorTable, ...] = (
         "visit_start",
         "one row per visit, kept from the events: pseudonymous visitor and visit IDs, entry and exit page, "
         "counts, and the first hit's source, campaign, location and device",
+    ),
+    VisitorTable(
+        "archives",
+        "day",
+        "the reports pre-aggregated per day, week and month: counts per page, source, location and device, "
+        "and the visitors as sketches of their pseudonymous IDs",
+        by_visitor=False,
     ),
 )
 
@@ -235,21 +244,9 @@ async def running(
     log: PrivacyLog | None = None,
 ) -> AsyncIterator[None]:
     """Enforce retention at start and then every ``interval`` seconds while the server runs."""
-    stop = asyncio.Event()
 
-    async def loop() -> None:
-        while not stop.is_set():
-            try:
-                await asyncio.to_thread(enforce, storage, list_sites(), global_days, log)
-            except Exception as exc:  # storage down: try again next round
-                logger.warning("retention round failed: %s", type(exc).__name__)
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=interval)
+    def round_() -> None:
+        enforce(storage, list_sites(), global_days, log)
 
-    task = asyncio.create_task(loop(), name="footfall-retention")
-    try:
+    async with periodic.running("retention", round_, interval):
         yield
-    finally:
-        stop.set()
-        # A round in progress finishes before storage is closed.
-        await asyncio.gather(task, return_exceptions=True)

@@ -123,6 +123,8 @@ class Settings:
     log_level: str = "info"
     log_format: str = "json"
     retention_days: int = DEFAULT_RETENTION_DAYS
+    # How often the server archives closed days into the report archives (0: never; ``footfall archive`` still can).
+    archive_interval_seconds: int = 300
     admin_socket: bool = True
     session_max_age_days: int = 14
     login_attempts_per_minute: int = 10
@@ -241,6 +243,7 @@ def _validate(settings: Settings) -> None:
     check("log_level", settings.log_level in LOG_LEVELS, f"must be one of {', '.join(LOG_LEVELS)}")
     check("log_format", settings.log_format in LOG_FORMATS, f"must be one of {', '.join(LOG_FORMATS)}")
     check("retention_days", settings.retention_days >= 0, "must not be negative (0 keeps data forever)")
+    check("archive_interval_seconds", settings.archive_interval_seconds >= 0, "must not be negative (0 turns it off)")
     check("session_max_age_days", settings.session_max_age_days >= 1, "must be at least 1")
     check("login_attempts_per_minute", settings.login_attempts_per_minute >= 1, "must be at least 1")
     check("collector", settings.collector or settings.dashboard, "collector and dashboard cannot both be off")

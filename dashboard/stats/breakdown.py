@@ -12,10 +12,10 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Any
 
+from dashboard.stats import archive, imported
 from dashboard.stats import breakdown_sql as shapes
-from dashboard.stats import imported
 from dashboard.stats import metrics as metric_defs
-from dashboard.stats.breakdown_rows import Result, finish_rows, split_shared
+from dashboard.stats.breakdown_rows import Result, default_order_metric, finish_rows, split_shared
 from dashboard.stats.dimensions import Dimension, dimension
 from dashboard.stats.filters import drop_filters, filter_dimensions
 from dashboard.stats.query import QueryError, StatsQuery
@@ -57,6 +57,26 @@ def build_sql(
         return shapes.events_sql(query, dims, components, **page)
     share = metrics is not None and "percentage" in metrics
     return shapes.visits_sql(query, dims, components, share=share, **page)
+
+
+def group_rows(
+    storage: Any,
+    query: StatsQuery,
+    dims: list[Dimension],
+    *,
+    metrics: list[str] | None = None,
+    order: list[tuple[str, str]] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The raw group rows of :func:`build_sql`: from the archives when they can answer, else from the events."""
+    rows = archive.group_rows(
+        storage, query, dims, metric_defs.components(metrics), order=order, limit=limit, offset=offset
+    )
+    if rows is not None:
+        return rows
+    sql, params = build_sql(query, dims, metrics=metrics, order=order, limit=limit, offset=offset)
+    return storage.query_dicts(sql, params)
 
 
 def _order_terms(
@@ -119,10 +139,9 @@ def breakdown(
     if with_imports:
         in_python = True  # the imported groups are added before the rows are ordered and paged
         order_by = order_by or _default_order(dimensions, metrics)
-    sql, params = build_sql(
-        query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
+    raw_rows = group_rows(
+        storage, query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
     )
-    raw_rows = storage.query_dicts(sql, params)
     if not dims and not raw_rows:
         raw_rows = [{name: 0 for name in metric_defs.GROUP_LEVEL}]
     if with_imports:
@@ -223,6 +242,9 @@ def _shareable(query: StatsQuery, request: Request) -> bool:
 
 
 def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result]:
+    archived = _archived_breakdowns(storage, query, requests)
+    if archived is not None:
+        return archived
     names = list(dict.fromkeys(request.dimensions[0] for request in requests if request.dimensions))
     dims = [dimension(name, interval=query.interval) for name in names]
     wanted = set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
@@ -234,8 +256,42 @@ def _shared_breakdowns(storage: Any, query: StatsQuery, requests: list[Request])
                         time_names=time_names, week_names=week_names, week_start=_first_day(query))
 
 
+def _archived_breakdowns(storage: Any, query: StatsQuery, requests: list[Request]) -> list[Result] | None:
+    """The shared breakdowns from the archives: totals and every visit dimension in one query, time series one each.
+
+    None when the archives cannot answer them all.
+    """
+    grouped = [r for r in requests if r.dimensions and not r.dimensions[0].startswith("time")]
+    if any(default_order_metric(list(r.metrics)) != "visitors" for r in grouped):
+        return None
+    wanted = set().union(*(metric_defs.components(list(r.metrics)) for r in requests))
+    components = [name for name in metric_defs.GROUP_LEVEL if name in wanted]
+    per_dimension = max([MAX_LIMIT if r.limit is None else r.offset + r.limit for r in grouped] or [1])
+    names = list(dict.fromkeys(r.dimensions[0] for r in grouped))
+    found = archive.shared_rows(storage, query, names, components, per_dimension)
+    if found is None:
+        return None
+    totals = found[""][0] if found[""] else {name: 0 for name in metric_defs.GROUP_LEVEL}
+    total_visitors = int(totals.get("visitors") or 0)
+    results: list[Result] = []
+    for request in requests:
+        dimensions, metrics = list(request.dimensions), list(request.metrics)
+        if not dimensions:
+            results.append(finish_rows([totals], [], metrics, total_visitors=total_visitors, conversion_bases=None,
+                                       single_base=None, python_order=None, limit=None, offset=0))
+        elif dimensions[0].startswith("time"):
+            results.append(breakdown(storage, query, dimensions, metrics, limit=request.limit, offset=request.offset))
+        else:
+            rows = found[dimensions[0]]
+            page = rows[request.offset:] if request.limit is None else rows[request.offset:request.offset + request.limit]
+            result = finish_rows(page, dimensions, metrics, total_visitors=total_visitors, conversion_bases=None,
+                                 single_base=None, python_order=None, limit=None, offset=0)
+            result.total_rows = int(rows[0]["total_rows"]) if rows else 0
+            results.append(result)
+    return results
+
+
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:
     """The raw components (visitors, visits, bounces, ...) ``metrics`` need (all for None), for the whole query."""
-    sql, params = build_sql(query, [], metrics=metrics)
-    rows = storage.query_dicts(sql, params)
+    rows = group_rows(storage, query, [], metrics=metrics)
     return rows[0] if rows else {name: 0 for name in metric_defs.GROUP_LEVEL}

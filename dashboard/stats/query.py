@@ -35,6 +35,8 @@ class StatsQuery:
     stored_visits: bool = True
     # Imports of aggregates (``dashboard.stats.imported``) to add where they have the dimension.
     import_ids: tuple[int, ...] = ()
+    # True: read the raw events exactly (no archives, no sampling, no estimates).
+    exact: bool = False
 
     @classmethod
     def for_period(

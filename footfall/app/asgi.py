@@ -13,7 +13,7 @@ from starlette.routing import BaseRoute, Match, Route
 
 from collector.fast_path import TrackingFastPath
 from collector.routes import routes as collector_routes
-from footfall import retention
+from footfall import periodic, retention
 from footfall.app import admin
 from footfall.app import services as services_module
 from footfall.forwarded import public_base_url
@@ -51,6 +51,24 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return PlainTextResponse("not found\n", status_code=404)
 
 
+# One archiving round stops after this long; the next starts a second later while days remain.
+ARCHIVE_BUDGET_SECONDS = 30.0
+
+
+def archiving(built: services_module.Services, settings: Settings) -> contextlib.AbstractAsyncContextManager[None]:
+    """The archiver's rounds while the server runs (``dashboard.stats.archiver``), when the dashboard is on."""
+    if not settings.dashboard or not settings.archive_interval_seconds:
+        return contextlib.nullcontext()
+    from dashboard.stats import archiver
+
+    def round_() -> bool:
+        rounds = archiver.refresh_sites(built.storage, built.sites.list(), timeout_minutes=settings.visit_timeout_minutes,
+                                        budget_seconds=ARCHIVE_BUDGET_SECONDS)
+        return any(done.pending_days for done in rounds.values())
+
+    return periodic.running("archive", round_, settings.archive_interval_seconds)
+
+
 def create_app(settings: Settings, services: services_module.Services | None = None) -> Starlette:
     migrations.discover()  # no migration files: an incomplete installation stops here, before serving
     routes: list[BaseRoute] = []
@@ -75,7 +93,7 @@ def create_app(settings: Settings, services: services_module.Services | None = N
         try:
             async with admin.serving(built, settings), retention.running(
                 built.storage, built.sites.list, settings.retention_days, log=PrivacyLog(built.db)
-            ):
+            ), archiving(built, settings):
                 yield
         finally:
             await built.writer.stop()

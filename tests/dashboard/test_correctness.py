@@ -12,8 +12,9 @@ from typing import Iterator
 
 import pytest
 
+from dashboard.stats import archiver
 from dashboard.stats.metrics import EVENT_METRICS, SESSION_METRICS
-from tests.dashboard.dataset import SITES, Dataset, expected_rows, ingested, ranges
+from tests.dashboard.dataset import DAYS, SITES, Dataset, expected_rows, ingested, ranges
 
 METRICS = ["visitors", "visits", "pageviews", "views_per_visit", "bounce_rate", "visit_duration", "events",
            "total_revenue"]
@@ -34,9 +35,14 @@ FILTERS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def dataset(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dataset]:
+@pytest.fixture(scope="module", params=["events", "archives"])
+def dataset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dataset]:
+    """The dataset read from the events, and read from the report archives (every closed day archived)."""
     with ingested(tmp_path_factory.mktemp("correctness") / "data") as data:
+        if request.param == "archives":
+            services = data.server.services
+            rounds = archiver.refresh_sites(services.storage, services.sites.list())
+            assert all(done.built["day"] >= DAYS for done in rounds.values()), rounds
         yield data
 
 

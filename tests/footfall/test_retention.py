@@ -107,7 +107,10 @@ def test_every_table_with_visitor_ids_is_under_retention(storage: Storage) -> No
             "AND c.name = 'visitor_id' AND t.engine NOT IN ('MaterializedView', 'View', 'Distributed')"
         )
     }
-    assert tables == {table.name for table in retention.VISITOR_TABLES} == {"events", "visits"}
+    by_visitor = {table.name for table in retention.VISITOR_TABLES if table.by_visitor}
+    assert tables == by_visitor == {"events", "visits"}
+    # Derived from them, without the IDs themselves: the report archives' visitor sketches.
+    assert {table.name for table in retention.VISITOR_TABLES} - by_visitor == {"archives"}
 
 
 def test_rows_past_the_default_ttl_expire_when_clickhouse_merges(storage: Storage) -> None:
@@ -117,7 +120,7 @@ def test_rows_past_the_default_ttl_expire_when_clickhouse_merges(storage: Storag
     log = PrivacyLog(Database(":memory:"))
     storage.insert("events", [aged(1, 800, 1), aged(1, 759, 2), aged(1, 757, 3), aged(1, 1, 4)], COLUMNS)
     assert len(hit_ids(storage)) == 4
-    assert retention.apply_ttls(storage, retention.CNIL_MAX_DAYS, log) == ["events", "visits"]
+    assert retention.apply_ttls(storage, retention.CNIL_MAX_DAYS, log) == ["events", "visits", "archives"]
     storage.command("OPTIMIZE TABLE events FINAL")
     assert hit_ids(storage) == [(1, 3), (1, 4)]
     # A row written today that is already past the TTL is never kept.
@@ -125,7 +128,8 @@ def test_rows_past_the_default_ttl_expire_when_clickhouse_merges(storage: Storag
     storage.command("OPTIMIZE TABLE events FINAL")
     assert hit_ids(storage) == [(1, 3), (1, 4)]
     assert [(e.kind, e.detail) for e in reversed(log.entries())] == [
-        ("retention-ttl", "events: 758 days"), ("retention-ttl", "visits: 758 days")]
+        ("retention-ttl", "events: 758 days"), ("retention-ttl", "visits: 758 days"),
+        ("retention-ttl", "archives: 758 days")]
     assert retention.table_ttl_days(storage, retention.VISITOR_TABLES[1]) == 758
 
 

@@ -1,0 +1,196 @@
+"""Building the report archives: each closed local day of a site from its events, then weeks and months from days.
+
+:func:`refresh` is one round, as Matomo's ``core:archive`` is: it builds the
+days that are closed (the visit timeout has passed since the day ended) and
+have no fresh build, newest first, within a time budget; then every closed
+week and month whose days all have fresh builds, by merging the days' rows;
+then it deletes the rows of the builds it replaced.  A build is written under
+a new ``build_id`` and only then named current in ``archive_builds``, so a
+report never sees half a build.  The server runs a round every few minutes
+(``footfall.app``); ``footfall archive`` runs one from the command line.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time as clock
+import zoneinfo
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+
+from dashboard.stats import archive_sql
+from dashboard.stats.archive import Build, midnight, read_builds, read_changes, unit_end
+from dashboard.stats.query import Params, StatsQuery
+
+logger = logging.getLogger("footfall.archiver")
+
+# What a day without any change includes.
+NOTHING = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_ids = random.SystemRandom()
+
+
+@dataclass
+class Round:
+    """What one round did."""
+
+    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "week": 0, "month": 0})
+    replaced: int = 0
+    pending_days: int = 0  # closed days still to build when the time budget ran out
+    seconds: float = 0.0
+
+
+def _query(site_id: int, tz: str, timeout_minutes: int) -> StatsQuery:
+    now = datetime.now(timezone.utc)
+    return StatsQuery(site_id=site_id, timezone=tz, start=now, end=now, visit_timeout_minutes=timeout_minutes)
+
+
+def _new_id() -> int:
+    return _ids.getrandbits(63) or 1
+
+
+def _record(storage: Any, build: Build, site_id: int) -> None:
+    rows = storage.query(
+        "SELECT count() FROM archives WHERE site_id = {site:UInt32} AND build_id = {id:UInt64}",
+        {"site": site_id, "id": build.build_id},
+    )[0][0]
+    storage.command(
+        "INSERT INTO archive_builds (site_id, unit, day, build_id, built_at, days_built_at, version, timezone, rows) "
+        "VALUES ({site:UInt32}, {unit:String}, {day:Date}, {id:UInt64}, {built_at:DateTime64(3, 'UTC')}, "
+        "{days:Array(DateTime64(3, 'UTC'))}, now64(3, 'UTC'), {tz:String}, {rows:UInt64})",
+        {"site": site_id, "unit": build.unit, "day": build.day, "id": build.build_id,
+         "built_at": min(build.days_built_at), "days": list(build.days_built_at), "tz": build.timezone,
+         "rows": int(rows)},
+    )
+
+
+INSERT_COLUMNS = f"site_id, unit, day, build_id, dimension, value, {', '.join(archive_sql.COLUMNS)}"
+
+
+def build_day(
+    storage: Any, site_id: int, tz: str, day: date, last_change: datetime | None, timeout_minutes: int = 30
+) -> Build:
+    """Archive one local day of a site from its events; returns the new build (now current).
+
+    ``last_change`` is the day's last change read before the build: a hit
+    is stamped in ``event_changes`` only after it is stored, so the build
+    includes it and every change before it.  A change after it makes the
+    build stale (a conservative answer for a change that the build did read).
+    """
+    zone = zoneinfo.ZoneInfo(tz)
+    built_at = last_change or NOTHING
+    build_id = _new_id()
+    params = Params()
+    rows = archive_sql.rows_sql(_query(site_id, tz, timeout_minutes), params,
+                                [(midnight(day, zone), midnight(day + timedelta(days=1), zone))])
+    site = params.bind(site_id, "UInt32")
+    storage.command(
+        f"INSERT INTO archives ({INSERT_COLUMNS}) SELECT {site}, 'day', day, {params.bind(build_id, 'UInt64')}, "
+        f"dimension, value, {', '.join(archive_sql.COLUMNS)} FROM ({rows})",
+        params.values,
+    )
+    build = Build("day", day, build_id, (built_at,), tz)
+    _record(storage, build, site_id)
+    return build
+
+
+def build_merged(storage: Any, site_id: int, tz: str, unit: str, day: date, days: dict[date, Build]) -> Build:
+    """Archive a week or month by merging the builds of its days (a day without a build had no events)."""
+    build_id = _new_id()
+    span = (unit_end(unit, day) - day).days
+    days_built_at = tuple(
+        days[d].days_built_at[0] if d in days else NOTHING for d in (day + timedelta(days=n) for n in range(span))
+    )
+    if days:
+        params = Params()
+        merged = ", ".join(f"{archive_sql.merged_state(name)} AS {name}" for name in archive_sql.COLUMNS)
+        storage.command(
+            f"INSERT INTO archives ({INSERT_COLUMNS}) "
+            f"SELECT site_id, {params.bind(unit)}, {params.bind(day, 'Date')}, {params.bind(build_id, 'UInt64')}, "
+            f"dimension, value, {merged} FROM archives "
+            f"WHERE site_id = {params.bind(site_id, 'UInt32')} "
+            f"AND build_id IN {params.bind([b.build_id for b in days.values()], 'Array(UInt64)')} "
+            "GROUP BY site_id, dimension, value",
+            params.values,
+        )
+    build = Build(unit, day, build_id, days_built_at, tz)
+    _record(storage, build, site_id)
+    return build
+
+
+def refresh(
+    storage: Any,
+    site_id: int,
+    tz: str,
+    *,
+    now: datetime | None = None,
+    timeout_minutes: int = 30,
+    budget_seconds: float | None = None,
+) -> Round:
+    """One archiving round for one site (see the module docstring)."""
+    began = clock.perf_counter()
+    done = Round()
+    now = now or datetime.now(timezone.utc)
+    zone = zoneinfo.ZoneInfo(tz)
+    changes = read_changes(storage, site_id, tz)
+    if not changes:
+        return done
+    first_day = min(changes)
+    last_closed = now.astimezone(zone).date() - timedelta(days=1)
+    while last_closed >= first_day and midnight(last_closed + timedelta(days=1), zone) + timedelta(
+        minutes=timeout_minutes
+    ) > now:
+        last_closed -= timedelta(days=1)
+    builds = read_builds(storage, site_id)
+    replaced: list[int] = []
+    day = last_closed
+    while day >= first_day:
+        current = builds.get(("day", day))
+        if current is None or not current.is_fresh(tz, changes):
+            if budget_seconds is not None and clock.perf_counter() - began > budget_seconds:
+                done.pending_days += 1
+            else:
+                builds[("day", day)] = build_day(storage, site_id, tz, day, changes.get(day), timeout_minutes)
+                done.built["day"] += 1
+                if current is not None:
+                    replaced.append(current.build_id)
+        day -= timedelta(days=1)
+    for unit in ("week", "month"):
+        start = first_day - timedelta(days=first_day.weekday()) if unit == "week" else first_day.replace(day=1)
+        while unit_end(unit, start) <= last_closed + timedelta(days=1):
+            span = [start + timedelta(days=n) for n in range((unit_end(unit, start) - start).days)]
+            day_builds = {d: builds[("day", d)] for d in span if ("day", d) in builds}
+            complete = all(d in day_builds for d in span if d >= first_day)
+            current = builds.get((unit, start))
+            if complete and all(b.is_fresh(tz, changes) for b in day_builds.values()) and (
+                current is None or not current.is_fresh(tz, changes)
+            ):
+                builds[(unit, start)] = build_merged(storage, site_id, tz, unit, start, day_builds)
+                done.built[unit] += 1
+                if current is not None:
+                    replaced.append(current.build_id)
+            start = unit_end(unit, start)
+    if replaced:
+        storage.command(
+            "ALTER TABLE archives DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
+            "SETTINGS mutations_sync = 1",
+            {"site": site_id, "ids": replaced},
+        )
+        done.replaced = len(replaced)
+    done.seconds = clock.perf_counter() - began
+    if any(done.built.values()):
+        logger.info("archived site %d: %s in %.1f s (%d days still to do)", site_id, done.built, done.seconds,
+                    done.pending_days)
+    return done
+
+
+def refresh_sites(
+    storage: Any, sites: list[Any], *, timeout_minutes: int = 30, budget_seconds: float | None = None
+) -> dict[int, Round]:
+    """One round for every site (``site.id``, ``site.timezone``)."""
+    return {
+        site.id: refresh(storage, site.id, site.timezone, timeout_minutes=timeout_minutes,
+                         budget_seconds=budget_seconds)
+        for site in sites
+    }
