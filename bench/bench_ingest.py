@@ -293,7 +293,7 @@ def worker_prepare(data_dir: Path, drop_views: bool) -> dict[str, Any]:
 def worker_count(data_dir: Path) -> dict[str, Any]:
     from footfall.app.services import open_storage
 
-    storage = open_storage(worker_settings(data_dir))
+    storage = open_storage(worker_settings(data_dir), migrate=False)  # the schema as prepared
     try:
         counts = {kind: int(storage.query(
             "SELECT count() FROM events WHERE startsWith(pathname, {prefix:String})", {"prefix": f"/{prefix}/"}
@@ -314,7 +314,7 @@ def worker_write(data_dir: Path, segments: Path) -> dict[str, Any]:
     from footfall.app.services import open_storage
 
     settings = worker_settings(data_dir)
-    storage = open_storage(settings)
+    storage = open_storage(settings, migrate=False)  # the schema as prepared
     try:
         templates = sorted(segments.glob(f"*{SUFFIX}"))
         spool_dir = settings.spool_path

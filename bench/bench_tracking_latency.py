@@ -11,6 +11,10 @@ before ``footfall serve`` starts on 127.0.0.1.  Then, against that server:
   30-day dashboard page (through the share link, every card) and an
   ``/api/v2/query`` breakdown by page, half of them each.
 
+The report archiver is off unless ``--archive`` is given: with it, closed days
+are read pre-aggregated once archived, and the archiver's own rounds run in the
+background from the start (during "at rest" too).
+
 A hit never waits for ClickHouse (it is acknowledged once it is in the spool),
 so a dashboard query must not hold it up: what the hit shares with the
 queries is the CPU, the event loop and the GIL.  Printed: p50, p95 and max
@@ -18,7 +22,7 @@ hit latency at rest and under load, their ratio, and how long the loads took.
 ``tests/cross_cutting/test_tracking_latency.py`` runs the same measurement
 with bounds.
 
-    python -m bench.bench_tracking_latency [--events 2000000] [--hits 300] [--users 4]
+    python -m bench.bench_tracking_latency [--events 2000000] [--hits 300] [--users 4] [--archive]
 """
 
 from __future__ import annotations
@@ -89,9 +93,15 @@ def _env() -> dict[str, str]:
     return env
 
 
-def serve(data_dir: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    """``footfall serve`` on 127.0.0.1:``port``, answering /healthz; stop it with ``stop``."""
+def serve(data_dir: Path, port: int, log: Path, *, archive: bool = False) -> subprocess.Popen[bytes]:
+    """``footfall serve`` on 127.0.0.1:``port``, answering /healthz; stop it with ``stop``.
+
+    Without ``archive`` the background archiver is off, so the dashboards read the raw events (the heaviest
+    queries) and "at rest" is at rest.
+    """
     env = {**_env(), "FOOTFALL_GEOIP_PATH": "none"}
+    if not archive:
+        env["FOOTFALL_ARCHIVE_INTERVAL_SECONDS"] = "0"
     process = subprocess.Popen(
         [sys.executable, "-m", "footfall", "serve", "--data-dir", str(data_dir), "--port", str(port),
          "--log-level", "warning"],
@@ -205,12 +215,11 @@ class Measurement:
 
 
 def measure(url: str, prepared: Prepared, hits: int, users: int) -> Measurement:
-    """Hit latency at rest, then while ``users`` clients load dashboards; each load also timed alone first."""
+    """Hit latency at rest, then while ``users`` clients load dashboards; each kind of load timed alone first."""
     alone: dict[str, float] = {}
     probe = Loads(url, prepared, 2)
     with httpx.Client(base_url=url, timeout=120) as client:
-        for user, name in ((0, "dashboard"), (1, "breakdown")):
-            probe.one(client, user)  # warm: first reads of the parts, templates
+        for user, name in ((0, "dashboard"), (1, "breakdown")):  # the first load after start, caches cold
             started = time.perf_counter()
             if probe.one(client, user).status_code != 200:
                 raise AssertionError(f"the {name} load failed")
@@ -229,13 +238,14 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2_000_000)
     parser.add_argument("--hits", type=int, default=300, help="hits timed at rest and again under load")
     parser.add_argument("--users", type=int, default=4, help="clients loading dashboards at once")
+    parser.add_argument("--archive", action="store_true", help="leave the background report archiver on")
     parser.add_argument("--keep", action="store_true", help="keep the temp data directory")
     args = parser.parse_args()
     with scratch_dir("footfall-latency-", keep=args.keep) as work:
         started = time.perf_counter()
         prepared = prepare(work / "data", args.events)
         print(f"generated {prepared.events:,} events in {time.perf_counter() - started:.1f} s")
-        process = serve(prepared.data_dir, port := free_port(), work / "serve.log")
+        process = serve(prepared.data_dir, port := free_port(), work / "serve.log", archive=args.archive)
         try:
             result = measure(f"http://127.0.0.1:{port}", prepared, args.hits, args.users)
         finally:
@@ -255,7 +265,7 @@ def main() -> None:
           f"/api/v2/query breakdown by page {numbers['breakdown_alone_ms']:.0f} ms; "
           f"{numbers['loads']} loads during the hits, p50 {numbers['load_p50_ms']:.0f} ms")
     path = write_results("tracking-latency", {"events": prepared.events, "hits": args.hits, "users": args.users,
-                                               **numbers})
+                                               "archive": args.archive, **numbers})
     print(f"  results: {path}")
 
 
