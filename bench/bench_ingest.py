@@ -22,8 +22,10 @@ from many addresses), next to a bare uvicorn ASGI app answering 204
 (``bench/baseline_app.py``, same uvicorn options, measured once per kind) for
 scale.  wrk drives one server at a time for ``--duration`` seconds,
 interleaved A/B/A/B over ``--rounds`` rounds (the order flips every round)
-because the machine is shared and noisy; the ratio reported is the median of
-the rounds' ratios, each from an A and a B run back to back:
+because the machine is shared and noisy, and then once more with wrk driving
+both servers at the same time (whatever else the machine does then, both live
+through it; they share the two cores).  The ratio reported is the median of
+the rounds' ratios, each from an A and a B run back to back, or at once:
 
 - single: one Matomo pageview per ``GET /matomo.php?...&send_image=0``,
   realistic User-Agents, visitors of four hits each (X-Forwarded-For);
@@ -88,6 +90,8 @@ LABELS = {"no_views": "views dropped", "views": "with the views", "bare": "bare 
 KINDS = ("single", "bulk", "plausible")
 PREFIXES = {"single": "s", "bulk": "b", "plausible": "p"}
 SETTLE_SECONDS = 30.0
+BOTH = "_at_once"  # runs where wrk drives both servers at the same time
+TOGETHER = 50  # their scripts' round numbers start here: visitors of their own
 
 DONE = """
 done = function(summary, latency, requests)
@@ -236,12 +240,14 @@ def settle(servers: dict[str, tuple[str, subprocess.Popen[bytes]]]) -> None:
             return
 
 
-def run_wrk(url: str, script: Path, duration: float, connections: int) -> dict[str, Any]:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{duration:g}s", "--timeout", "5s", "-s", str(script), url]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
-    line = next((line for line in done.stdout.splitlines() if line.startswith("RESULT ")), None)
+def wrk_command(url: str, script: Path, duration: int, connections: int) -> list[str]:
+    return ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--timeout", "5s", "-s", str(script), url]
+
+
+def wrk_result(stdout: str, stderr: str) -> dict[str, Any]:
+    line = next((line for line in stdout.splitlines() if line.startswith("RESULT ")), None)
     if line is None:
-        raise SystemExit(f"wrk failed: {done.stdout}{done.stderr}")
+        raise SystemExit(f"wrk failed: {stdout}{stderr}")
     result = json.loads(line[len("RESULT "):])
     result["ok"] = result["requests"] - result["status"]
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
@@ -249,19 +255,33 @@ def run_wrk(url: str, script: Path, duration: float, connections: int) -> dict[s
     return result
 
 
-def measure_footfall(url: str, process: subprocess.Popen[bytes], script: Path, duration: float,
-                     connections: int, hits_per_request: int) -> dict[str, Any]:
-    """One wrk run, then the time until the spool is stored and the CPU the server spent on it all."""
-    cpu_before = cpu_seconds(process.pid)
-    result = run_wrk(url, script, duration, connections)
+def run_wrk(url: str, script: Path, duration: int, connections: int) -> dict[str, Any]:
+    done = subprocess.run(wrk_command(url, script, duration, connections), capture_output=True, text=True,
+                          timeout=duration + 60)
+    return wrk_result(done.stdout, done.stderr)
+
+
+def measure_footfall(targets: list[tuple[str, subprocess.Popen[bytes], Path]], duration: int, connections: int,
+                     hits_per_request: int) -> list[dict[str, Any]]:
+    """wrk on each (url, server, script) at the same time, then the time until each server's spool is stored
+    and the CPU each server spent on it all."""
+    cpu_before = [cpu_seconds(process.pid) for _, process, _ in targets]
+    running = [subprocess.Popen(wrk_command(url, script, duration, connections), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True) for url, _, script in targets]
+    outputs = [wrk.communicate(timeout=duration + 60) for wrk in running]
     stopped = time.monotonic()
-    while not spool_empty(url) and time.monotonic() - stopped < 120:
-        time.sleep(0.05)
-    result["drain_s"] = time.monotonic() - stopped
-    result["hits"] = result["ok"] * hits_per_request
-    result["hits_per_s"] = result["ok_rps"] * hits_per_request
-    result["cpu_us_per_hit"] = (cpu_seconds(process.pid) - cpu_before) / max(1, result["hits"]) * 1e6
-    return result
+    results = []
+    for (url, _, _), (stdout, stderr) in zip(targets, outputs):
+        result = wrk_result(stdout, stderr)
+        while not spool_empty(url) and time.monotonic() - stopped < 120:
+            time.sleep(0.05)
+        result["drain_s"] = time.monotonic() - stopped
+        result["hits"] = result["ok"] * hits_per_request
+        result["hits_per_s"] = result["ok_rps"] * hits_per_request
+        results.append(result)
+    for result, (_, process, _), cpu in zip(results, targets, cpu_before):
+        result["cpu_us_per_hit"] = (cpu_seconds(process.pid) - cpu) / max(1, result["hits"]) * 1e6
+    return results
 
 
 # Worker processes (embedded ClickHouse serves one data directory per process)
@@ -460,8 +480,8 @@ def http_part(args: argparse.Namespace, work: Path, dirs: dict[str, Path], token
                 run_wrk(url, script(variant, kind, -1), args.warmup, args.connections)
         settle(servers)
 
-        runs: dict[str, dict[str, list[dict[str, Any]]]] = {kind: {"bare": [], **{v: [] for v in VARIANTS}}
-                                                          for kind in KINDS}
+        runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+            kind: {"bare": [], **{v: [] for v in VARIANTS}, **{v + BOTH: [] for v in VARIANTS}} for kind in KINDS}
         for round_no in range(args.rounds):
             order = VARIANTS if round_no % 2 == 0 else tuple(reversed(VARIANTS))
             for kind in KINDS:
@@ -472,11 +492,19 @@ def http_part(args: argparse.Namespace, work: Path, dirs: dict[str, Path], token
                     runs[kind]["bare"].append(bare_run)
                 for variant in order:
                     url, process = servers[variant]
-                    runs[kind][variant].append(measure_footfall(
-                        url, process, script(variant, kind, round_no), args.duration, args.connections, per_request))
+                    runs[kind][variant] += measure_footfall(
+                        [(url, process, script(variant, kind, round_no))], args.duration, args.connections, per_request)
                     settle(servers)
+                # Then both at once: whatever else the machine does then, both servers live through it.
+                both = measure_footfall(
+                    [(*servers[variant], script(variant, kind, TOGETHER + round_no)) for variant in VARIANTS],
+                    args.duration, args.connections, per_request)
+                for variant, result in zip(VARIANTS, both):
+                    runs[kind][f"{variant}{BOTH}"].append(result)
+                settle(servers)
                 print(f"  round {round_no + 1}/{args.rounds} {kind}: " + ", ".join(
-                    f"{LABELS[v]} {runs[kind][v][-1]['hits_per_s']:,.0f} hits/s" for v in VARIANTS), flush=True)
+                    f"{LABELS[v]} {runs[kind][v][-1]['hits_per_s']:,.0f} hits/s" for v in VARIANTS) + "; at once: "
+                    + ", ".join(f"{runs[kind][v + BOTH][-1]['hits_per_s']:,.0f}" for v in VARIANTS), flush=True)
         rss = {variant: rss_mb(process.pid) for variant, (_, process) in servers.items()}
     finally:
         for process in processes:
@@ -524,7 +552,27 @@ def report_http(args: argparse.Namespace, http: dict[str, Any], counts: dict[str
                 median_of(runs[variant], "p99_us") / 1e3, median_of(runs[variant], "cpu_us_per_hit"),
                 Ratio(statistics.median(cpu_per_round) if paired else 1.0), median_of(runs[variant], "drain_s"),
             ))
+        both = [a["hits_per_s"] / b["hits_per_s"] for a, b in zip(runs["views" + BOTH], runs["no_views" + BOTH])]
+        both_cpu = [a["cpu_us_per_hit"] / b["cpu_us_per_hit"]
+                    for a, b in zip(runs["views" + BOTH], runs["no_views" + BOTH])]
+        for variant in VARIANTS:
+            paired = variant == "views"
+            key = variant + BOTH
+            rows.append((
+                f"{kind}: {LABELS[variant]}, both at once", median_of(runs[key], "hits_per_s"),
+                Ratio(statistics.median(both) if paired else 1.0), median_of(runs[key], "p50_us") / 1e3,
+                median_of(runs[key], "p95_us") / 1e3, median_of(runs[key], "p99_us") / 1e3,
+                median_of(runs[key], "cpu_us_per_hit"), Ratio(statistics.median(both_cpu) if paired else 1.0),
+                median_of(runs[key], "drain_s"),
+            ))
         summary[kind] = {
+            "at_once": {
+                "hits_per_s": {v: median_of(runs[v + BOTH], "hits_per_s") for v in VARIANTS},
+                "p50_ms": {v: median_of(runs[v + BOTH], "p50_us") / 1e3 for v in VARIANTS},
+                "p95_ms": {v: median_of(runs[v + BOTH], "p95_us") / 1e3 for v in VARIANTS},
+                "ratio": statistics.median(both), "ratio_per_round": both,
+                "cpu_ratio": statistics.median(both_cpu), "cpu_ratio_per_round": both_cpu,
+            },
             "hits_per_s": {v: median_of(runs[v], "hits_per_s") for v in (*VARIANTS, "bare")},
             "p50_ms": {v: median_of(runs[v], "p50_us") / 1e3 for v in (*VARIANTS, "bare")},
             "p95_ms": {v: median_of(runs[v], "p95_us") / 1e3 for v in (*VARIANTS, "bare")},
@@ -541,20 +589,21 @@ def report_http(args: argparse.Namespace, http: dict[str, Any], counts: dict[str
         rows,
     )
     print_table(
-        "With the views ÷ views dropped, per round (A and B back to back), and their median",
+        "With the views ÷ views dropped, per round (A and B back to back, then both at once), and their median",
         ("kind", "hits/s per round", "median", "CPU per hit per round", "median"),
-        [(kind, " ".join(f"{r:.2f}" for r in summary[kind]["ratio_per_round"]), Ratio(summary[kind]["ratio"]),
-          " ".join(f"{r:.2f}" for r in summary[kind]["cpu_ratio_per_round"]), Ratio(summary[kind]["cpu_ratio"]))
-         for kind in KINDS],
+        [(f"{kind}{label}", " ".join(f"{r:.2f}" for r in numbers["ratio_per_round"]), Ratio(numbers["ratio"]),
+          " ".join(f"{r:.2f}" for r in numbers["cpu_ratio_per_round"]), Ratio(numbers["cpu_ratio"]))
+         for kind in KINDS for label, numbers in (("", summary[kind]), (", at once", summary[kind]["at_once"]))],
     )
     lost = {}
     durability = []
     for variant in VARIANTS:
         for kind in KINDS:
             per_request = BULK_SIZE if kind == "bulk" else 1
-            acked = sum(run["ok"] for run in http["runs"][kind][variant]) * per_request
+            measured = http["runs"][kind][variant] + http["runs"][kind][variant + BOTH]
+            acked = sum(run["ok"] for run in measured) * per_request
             stored = counts[variant]["stored"][kind]
-            non_2xx = sum(run["status"] for run in http["runs"][kind][variant])
+            non_2xx = sum(run["status"] for run in measured)
             lost[f"{variant}:{kind}"] = max(0, acked - stored)
             durability.append((f"{LABELS[variant]}: {kind}", acked, stored, max(0, acked - stored), non_2xx))
     print_table("Durability check after a graceful stop", ("server: kind", "acknowledged", "stored", "lost", "non-2xx"),
