@@ -6,10 +6,13 @@ below) into a temporary data directory, lets the visits table fill from
 them, merges both tables, then times, ``--repeat`` times each:
 
 - the baseline ``count() + uniqExact(visitor_id)`` over the 30-day rows;
-- the 27 reports of a full dashboard three ways: one query per report
-  regrouping the events (the old way), the visit-level reports from one
-  shared scan of the events, and that shared scan over the visits table
-  (what the dashboard page does now);
+- the report archives' build (``dashboard.stats.archiver``: every closed
+  day, then weeks and months), its time and its bytes per event;
+- the 27 reports of a full dashboard four ways: from the archives (what the
+  dashboard does), one query per report regrouping the events (the first
+  version), the visit-level reports from one shared scan of the events, and
+  that shared scan over the visits table (the last three read the events
+  exactly, as ``exact`` asks);
 - one Stats API breakdown by page and by source;
 - four users loading the full dashboard at once.
 
@@ -36,7 +39,19 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate as sql_generator  # noqa: E402
-from dashboard.stats import actions, aggregate, audience, drops, metrics, pages, periods, realtime, sources, timeseries  # noqa: E402,E501
+from dashboard.stats import (  # noqa: E402,E501
+    actions,
+    aggregate,
+    archiver,
+    audience,
+    drops,
+    metrics,
+    pages,
+    periods,
+    realtime,
+    sources,
+    timeseries,
+)
 from dashboard.stats.breakdown import Request, breakdown, breakdowns  # noqa: E402
 from dashboard.stats.query import StatsQuery  # noqa: E402
 from footfall.schema import COLUMNS  # noqa: E402
@@ -260,6 +275,7 @@ def main() -> None:
     parser.add_argument("--data-dir", help="keep the generated data here and reuse it on the next run (same day only)")
     parser.add_argument("--python", action="store_true", help="generate in Python, batch by batch (slow)")
     parser.add_argument("--skip-old", action="store_true", help="do not time the one-query-per-report load")
+    parser.add_argument("--archives-only", action="store_true", help="time only the loads from the archives")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         storage = Storage(f"chdb://{args.data_dir or tmp + '/data'}")
@@ -279,9 +295,16 @@ def main() -> None:
             storage.command("OPTIMIZE TABLE events FINAL")
             storage.command("OPTIMIZE TABLE visits FINAL")
             print(f"generated {written:,} events in {generated:.1f} s, merged in {time.perf_counter() - began - generated:.1f} s")
+        began = time.perf_counter()
+        done = archiver.refresh(storage, 1, TZ, timeout_minutes=VISIT_TIMEOUT_MINUTES)
+        if any(done.built.values()):
+            storage.command("OPTIMIZE TABLE archives FINAL")
+        print(f"archives: built {done.built} in {time.perf_counter() - began:.1f} s")
         visits = storage.query("SELECT count() FROM visits")[0][0]
+        archived = storage.query("SELECT count() FROM archives")[0][0]
         print(f"on disk: events {bytes_per_event(storage, 'events', written):.1f} bytes/event, "
-              f"visits table {bytes_per_event(storage, 'visits', written):.1f} bytes/event ({visits:,} rows)")
+              f"visits table {bytes_per_event(storage, 'visits', written):.1f} bytes/event ({visits:,} rows), "
+              f"archives {bytes_per_event(storage, 'archives', written):.1f} bytes/event ({archived:,} rows)")
 
         period = periods.resolve("30d", TZ)
         previous = periods.previous(period)
@@ -300,15 +323,19 @@ def main() -> None:
 
         query = StatsQuery.for_period(1, period)
         before = StatsQuery.for_period(1, previous)
-        from_events = replace(query, stored_visits=False)
-        before_events = replace(before, stored_visits=False)
+        exact, before_exact = replace(query, exact=True), replace(before, exact=True)
+        from_events = replace(exact, stored_visits=False)
+        before_events = replace(before_exact, stored_visits=False)
         loads = {
+            "from the archives": shared_dashboard(storage, query, before, period, today),
             "one query per report, from the events": dashboard_reports(storage, from_events, before_events, period, today),
             "shared visit scan, from the events": shared_dashboard(storage, from_events, before_events, period, today),
-            "shared visit scan, from the visits table": shared_dashboard(storage, query, before, period, today),
+            "shared visit scan, from the visits table": shared_dashboard(storage, exact, before_exact, period, today),
         }
         if args.skip_old:
             del loads["one query per report, from the events"]
+        if args.archives_only:
+            loads = {"from the archives": loads["from the archives"]}
         count = len(dashboard_reports(storage, query, before, period, today))
         for title, reports in loads.items():
             for report in reports.values():  # warm up
@@ -320,24 +347,31 @@ def main() -> None:
             print(line(f"FULL DASHBOARD ({count} reports)", totals, baseline) + "\n")
 
         api = {
-            "API breakdown by event:page": lambda: breakdown(storage, query, ["event:page"], ["visitors", "pageviews"],
-                                                             limit=100),
+            "API breakdown by event:page (archives)": lambda: breakdown(
+                storage, query, ["event:page"], ["visitors", "pageviews"], limit=100),
+            "API breakdown by visit:source (archives)": lambda: breakdown(
+                storage, query, ["visit:source"], ["visitors", "visits", "bounce_rate"], limit=100),
+            "API breakdown by event:page (events)": lambda: breakdown(
+                storage, exact, ["event:page"], ["visitors", "pageviews"], limit=100),
             "API breakdown by visit:source (events)": lambda: breakdown(
                 storage, from_events, ["visit:source"], ["visitors", "visits", "bounce_rate"], limit=100),
-            "API breakdown by visit:source": lambda: breakdown(storage, query, ["visit:source"],
-                                                               ["visitors", "visits", "bounce_rate"], limit=100),
+            "API breakdown by visit:source (visits table)": lambda: breakdown(
+                storage, exact, ["visit:source"], ["visitors", "visits", "bounce_rate"], limit=100),
         }
+        if args.archives_only:
+            api = {name: run for name, run in api.items() if "archives" in name}
         times, _ = time_load(api, args.repeat)
         print("one /api/v2/query breakdown:")
         for name, took in times.items():
             print(line(name, took, baseline))
         if args.users > 1:
-            page = loads["shared visit scan, from the visits table"]
+            page = loads["from the archives"]
             took = concurrent_loads(page, args.users, max(1, args.repeat // 2))
-            print(f"\n{args.users} users loading the full dashboard at once (visits table):")
+            print(f"\n{args.users} users loading the full dashboard at once (archives):")
             print(line("each user's full dashboard", took, baseline))
         kpis = aggregate.aggregate(storage, query)
-        print(f"\nKPIs: {kpis}")
+        exact_kpis = aggregate.aggregate(storage, exact)
+        print(f"\nKPIs from the archives: {kpis}\nKPIs from the events:   {exact_kpis}")
         storage.close()
 
 

@@ -24,7 +24,7 @@ from starlette.routing import BaseRoute, Route
 from dashboard import api_query, goals
 from dashboard.api_schema import SCHEMA_ID, schema_endpoint
 from dashboard.state import services_of
-from dashboard.stats import imported, periods
+from dashboard.stats import archive, imported, periods
 from dashboard.stats import metrics as metric_defs
 from dashboard.stats.breakdown import breakdown
 from dashboard.stats.filters import And, Filter, FilterExpr, HasDone, Not, Or, filter_to_json
@@ -125,6 +125,7 @@ def _goal_filters(expr: FilterExpr, stored_as: dict[str, str]) -> FilterExpr:
     return Not(_goal_filters(expr.filter, stored_as))
 
 
+@archive.planned
 def run_query(services: Any, site: Site, plan: api_query.ApiQuery) -> dict[str, Any]:
     period = plan.period
     names = goals.labels(goals.store_of(services).list(site.id))

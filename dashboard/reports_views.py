@@ -32,7 +32,7 @@ from dashboard.report_catalog import (
     property_report,
 )
 from dashboard.sites_views import collector_url
-from dashboard.stats import aggregate, drops, periods, realtime, timeseries
+from dashboard.stats import aggregate, archive, drops, periods, realtime, timeseries
 from dashboard.stats.actions import property_keys
 from dashboard.stats.breakdown import Request as BreakdownRequest
 from dashboard.stats.breakdown import breakdowns
@@ -321,6 +321,7 @@ def _chosen_tab(request: Request, card_id: str, tabs: list[tuple[str, str]]) -> 
     return REPORTS[chosen if chosen in dict(tabs) else tabs[0][0]]
 
 
+@archive.planned
 def build_dashboard(request: Request, view: View) -> dict[str, Any]:
     storage = services_of(request).storage
     started = time.perf_counter()
@@ -545,6 +546,7 @@ async def realtime_json(request: Request) -> Response:
 # CSV --------------------------------------------------------------------------------------------
 
 
+@archive.planned
 def build_csv(request: Request, view: View, name: str) -> str:
     storage = services_of(request).storage
     if name == "timeseries":

@@ -158,12 +158,10 @@ def delete_archives(storage: Storage, hours: list[Any]) -> None:
     for site_id, hour in hours:
         by_site.setdefault(int(site_id), []).append(hour)
     for site_id, site_hours in by_site.items():
-        # An hour counts for the local days of its start and its end, in the time zone of the build.
         storage.command(
             f"ALTER TABLE {local_table(storage, 'archives')} DELETE WHERE site_id = {{site:UInt32}} AND build_id IN ("
-            "SELECT build_id FROM archive_builds FINAL WHERE site_id = {site:UInt32} AND arrayExists(h -> "
-            "toDate(h + 3599, timezone) >= day AND toDate(h, timezone) < "
-            "multiIf(unit = 'day', day + 1, unit = 'week', day + 7, addMonths(day, 1)), {hours:Array(DateTime('UTC'))})"
+            "SELECT build_id FROM archive_builds FINAL WHERE site_id = {site:UInt32} "
+            "AND arrayExists(h -> h + 3600 > start_utc AND h < end_utc, {hours:Array(DateTime('UTC'))})"
             ") SETTINGS mutations_sync = 1",
             {"site": site_id, "hours": site_hours},
         )

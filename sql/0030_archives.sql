@@ -29,7 +29,7 @@ FROM events
 GROUP BY site_id, hour;
 
 -- One row per (unit, dimension, value): the visitors as a sketch that is exact for small counts and an
--- estimate within about 1 % for large ones (uniqCombined), and every other component as an exact sum.
+-- estimate within about 1 % above 2,048 (uniqCombined(15)), and every other component as an exact sum.
 -- dimension '' holds the unit's totals.  A unit is rebuilt under a new build_id; archive_builds says
 -- which build of each unit is current and when it was built.
 -- shard by: site_id
@@ -41,8 +41,8 @@ CREATE TABLE IF NOT EXISTS archives
     build_id           UInt64,
     dimension          LowCardinality(String),
     value              String CODEC(ZSTD(3)),
-    visitors           AggregateFunction(uniqCombined(14), UInt64),
-    converted_visitors AggregateFunction(uniqCombinedIf(14), UInt64, UInt8),
+    visitors           AggregateFunction(uniqCombined(15), UInt64),
+    converted_visitors AggregateFunction(uniqCombinedIf(15), UInt64, UInt8),
     visits             UInt64 CODEC(T64, ZSTD(1)),
     pageviews          UInt64 CODEC(T64, ZSTD(1)),
     events             UInt64 CODEC(T64, ZSTD(1)),
@@ -53,7 +53,9 @@ CREATE TABLE IF NOT EXISTS archives
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(day)
-ORDER BY (site_id, unit, day, dimension, value);
+ORDER BY (site_id, dimension, unit, day, value)
+-- Rows are large (a sketch is up to 24 KiB): small granules, so a report reads the rows of its dimension only.
+SETTINGS index_granularity = 256;
 
 -- The current build of each unit: when the events of each of its days were read (days_built_at, one per
 -- day; a change to a day's visits after that makes the unit stale), and the time zone its days are in.  The newest row (version) of a unit counts.
@@ -64,11 +66,16 @@ CREATE TABLE IF NOT EXISTS archive_builds
     unit      LowCardinality(String),
     day       Date,
     build_id  UInt64,
+    -- The UTC instants the unit's first day starts and the day after its last starts.
+    start_utc DateTime('UTC'),
+    end_utc   DateTime('UTC'),
     built_at  DateTime64(3, 'UTC'),
     days_built_at Array(DateTime64(3, 'UTC')),
     version   DateTime64(3, 'UTC'),
     timezone  String,
-    rows      UInt64
+    rows      UInt64,
+    -- The property keys of custom events whose values (and (none)) the build holds.
+    props     Array(String)
 )
 ENGINE = ReplacingMergeTree(version)
 ORDER BY (site_id, unit, day);

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from dashboard.stats import archive
 from dashboard.stats.breakdown import Result, breakdown
 from dashboard.stats.dimensions import COUNTED, PROPS_PREFIX, dimension
-from dashboard.stats.filters import filter_dimensions
+from dashboard.stats.filters import CUSTOM_EVENTS, Filter, filter_dimensions
 from dashboard.stats.query import Params, StatsQuery
-from dashboard.stats.sql import hits_relation, match_sql, sessionized_hits
+from dashboard.stats.sql import hits_relation, match_sql, render_filter, sessionized_hits
 
 EVENT_METRICS = ["visitors", "events"]
 GOAL_METRICS = ["visitors", "events", "conversion_rate", "total_revenue"]
@@ -31,16 +32,20 @@ def event_actions(storage: Any, query: StatsQuery, *, limit: int = 10, offset: i
 
 def property_keys(storage: Any, query: StatsQuery, *, limit: int = 50) -> list[str]:
     """The property keys custom events carry in the period, most used first."""
+    archived = archive.property_keys(storage, query, limit)
+    if archived is not None:
+        return archived
     params = Params()
     match = match_sql(query, params)
+    custom = render_filter(CUSTOM_EVENTS, params, query.timezone)
     scopes = {dimension(name, for_filter=True).scope for name in filter_dimensions(query.filters)}
     # Visit attributes are only joined to the hits when a filter asks about the visit.
     relate = hits_relation if "visit" in scopes else sessionized_hits
-    relation = relate(query, params, ["props", match, COUNTED])
+    relation = relate(query, params, ["props", match, COUNTED, custom])
     sql = f"""
 SELECT key, count() AS hits
 FROM (SELECT arrayJoin(mapKeys(props)) AS key FROM (SELECT *, {match} AS is_match FROM {relation})
-      WHERE event_type = 'event' AND is_match)
+      WHERE {custom} AND is_match)
 GROUP BY key ORDER BY hits DESC, key ASC LIMIT {params.bind(limit, 'UInt32')}"""
     return [str(row[0]) for row in storage.query(sql, params.values)]
 
@@ -49,8 +54,6 @@ def event_properties(
     storage: Any, query: StatsQuery, key: str, *, event_name: str | None = None, limit: int = 10, offset: int = 0
 ) -> Result:
     """Values of one custom-event property (``(none)`` where an event lacks it)."""
-    from dashboard.stats.filters import Filter
-
     query = query.adding(Filter("event:name", "is", (event_name,))) if event_name else query.adding(_not_builtin())
     return breakdown(storage, query, [PROPS_PREFIX + key], EVENT_METRICS, limit=limit, offset=offset)
 
@@ -73,10 +76,5 @@ def downloads(storage: Any, query: StatsQuery, *, limit: int = 10, offset: int =
     return breakdown(storage, query, ["event:download"], ["visitors", "events"], limit=limit, offset=offset)
 
 
-def _not_builtin():
-    from dashboard.stats.filters import Filter
-
-    # Pageviews and the built-in names of goals, searches and links are not custom events.
-    return Filter(
-        "event:name", "matches_not", ("^(pageview|Site Search|Outbound Link: Click|File Download|Goal [0-9]+|ping|engagement)$",)
-    )
+def _not_builtin() -> Filter:
+    return CUSTOM_EVENTS

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
-from dashboard.stats import archive_sql
-from dashboard.stats.archive import Build, midnight, read_builds, read_changes, unit_end
+from dashboard.stats import archive_sql, periods
+from dashboard.stats.archive import UNITS, Build, midnight, range_unit, read_builds, read_changes, unit_end
 from dashboard.stats.query import Params, StatsQuery
 
 logger = logging.getLogger("footfall.archiver")
 
+# The periods whose range archives every round keeps (with the periods they are compared with).
+RANGES = ("7d", "30d", "12mo")
 # What a day without any change includes.
 NOTHING = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ids = random.SystemRandom()
@@ -35,7 +37,7 @@ _ids = random.SystemRandom()
 class Round:
     """What one round did."""
 
-    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "week": 0, "month": 0})
+    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "week": 0, "month": 0, "range": 0})
     replaced: int = 0
     pending_days: int = 0  # closed days still to build when the time budget ran out
     seconds: float = 0.0
@@ -51,17 +53,20 @@ def _new_id() -> int:
 
 
 def _record(storage: Any, build: Build, site_id: int) -> None:
+    zone = zoneinfo.ZoneInfo(build.timezone)
     rows = storage.query(
         "SELECT count() FROM archives WHERE site_id = {site:UInt32} AND build_id = {id:UInt64}",
         {"site": site_id, "id": build.build_id},
     )[0][0]
     storage.command(
-        "INSERT INTO archive_builds (site_id, unit, day, build_id, built_at, days_built_at, version, timezone, rows) "
-        "VALUES ({site:UInt32}, {unit:String}, {day:Date}, {id:UInt64}, {built_at:DateTime64(3, 'UTC')}, "
-        "{days:Array(DateTime64(3, 'UTC'))}, now64(3, 'UTC'), {tz:String}, {rows:UInt64})",
+        "INSERT INTO archive_builds (site_id, unit, day, build_id, start_utc, end_utc, built_at, days_built_at, version, "
+        "timezone, rows, props) VALUES ({site:UInt32}, {unit:String}, {day:Date}, {id:UInt64}, "
+        "{start:DateTime('UTC')}, {end:DateTime('UTC')}, {built_at:DateTime64(3, 'UTC')}, "
+        "{days:Array(DateTime64(3, 'UTC'))}, now64(3, 'UTC'), {tz:String}, {rows:UInt64}, {props:Array(String)})",
         {"site": site_id, "unit": build.unit, "day": build.day, "id": build.build_id,
+         "start": midnight(build.day, zone), "end": midnight(unit_end(build.unit, build.day), zone),
          "built_at": min(build.days_built_at), "days": list(build.days_built_at), "tz": build.timezone,
-         "rows": int(rows)},
+         "rows": int(rows), "props": list(build.props)},
     )
 
 
@@ -90,31 +95,49 @@ def build_day(
         f"dimension, value, {', '.join(archive_sql.COLUMNS)} FROM ({rows})",
         params.values,
     )
-    build = Build("day", day, build_id, (built_at,), tz)
+    props = storage.query(
+        "SELECT DISTINCT substring(dimension, {n:UInt32}) FROM archives WHERE site_id = {site:UInt32} "
+        "AND build_id = {id:UInt64} AND startsWith(dimension, {prefix:String}) AND dimension != {prefix:String}",
+        {"site": site_id, "id": build_id, "prefix": archive_sql.CUSTOM_PROPS, "n": len(archive_sql.CUSTOM_PROPS) + 1},
+    )
+    build = Build("day", day, build_id, (built_at,), tz, tuple(sorted(str(row[0]) for row in props)))
     _record(storage, build, site_id)
     return build
 
 
-def build_merged(storage: Any, site_id: int, tz: str, unit: str, day: date, days: dict[date, Build]) -> Build:
-    """Archive a week or month by merging the builds of its days (a day without a build had no events)."""
+def build_merged(storage: Any, site_id: int, tz: str, unit: str, day: date, parts: list[Build]) -> Build:
+    """Archive a week, a month or a range by merging the builds of its parts (a day without a build had no events)."""
     build_id = _new_id()
+    read: dict[date, datetime] = {}
+    for part in parts:
+        for offset, built_at in enumerate(part.days_built_at):
+            read[part.day + timedelta(days=offset)] = built_at
     span = (unit_end(unit, day) - day).days
-    days_built_at = tuple(
-        days[d].days_built_at[0] if d in days else NOTHING for d in (day + timedelta(days=n) for n in range(span))
-    )
-    if days:
+    days_built_at = tuple(read.get(day + timedelta(days=n), NOTHING) for n in range(span))
+    props = tuple(sorted({prop for part in parts for prop in part.props}))
+    if parts:
         params = Params()
+        site = params.bind(site_id, "UInt32")
+        columns = ", ".join(archive_sql.COLUMNS)
+        sources = [f"SELECT dimension, value, {columns} FROM archives WHERE site_id = {site} "
+                   f"AND build_id IN {params.bind([b.build_id for b in parts], 'Array(UInt64)')}"]
+        for part in parts:  # a part without a key of the others: its custom events are (none) for it
+            missing = [prop for prop in props if prop not in part.props]
+            if missing:
+                totals = (f"SELECT {columns} FROM archives WHERE site_id = {site} "
+                          f"AND build_id = {params.bind(part.build_id, 'UInt64')} "
+                          f"AND dimension = {params.bind(archive_sql.CUSTOM_TOTAL)}")
+                sources.append(
+                    f"SELECT concat({params.bind(archive_sql.CUSTOM_PROPS)}, key) AS dimension, '(none)' AS value, "
+                    f"{columns} FROM ({totals}) ARRAY JOIN {params.bind(missing, 'Array(String)')} AS key")
         merged = ", ".join(f"{archive_sql.merged_state(name)} AS {name}" for name in archive_sql.COLUMNS)
         storage.command(
             f"INSERT INTO archives ({INSERT_COLUMNS}) "
-            f"SELECT site_id, {params.bind(unit)}, {params.bind(day, 'Date')}, {params.bind(build_id, 'UInt64')}, "
-            f"dimension, value, {merged} FROM archives "
-            f"WHERE site_id = {params.bind(site_id, 'UInt32')} "
-            f"AND build_id IN {params.bind([b.build_id for b in days.values()], 'Array(UInt64)')} "
-            "GROUP BY site_id, dimension, value",
+            f"SELECT {site}, {params.bind(unit)}, {params.bind(day, 'Date')}, {params.bind(build_id, 'UInt64')}, "
+            f"dimension, value, {merged} FROM ({' UNION ALL '.join(sources)}) GROUP BY dimension, value",
             params.values,
         )
-    build = Build(unit, day, build_id, days_built_at, tz)
+    build = Build(unit, day, build_id, days_built_at, tz, props)
     _record(storage, build, site_id)
     return build
 
@@ -166,11 +189,12 @@ def refresh(
             if complete and all(b.is_fresh(tz, changes) for b in day_builds.values()) and (
                 current is None or not current.is_fresh(tz, changes)
             ):
-                builds[(unit, start)] = build_merged(storage, site_id, tz, unit, start, day_builds)
+                builds[(unit, start)] = build_merged(storage, site_id, tz, unit, start, list(day_builds.values()))
                 done.built[unit] += 1
                 if current is not None:
                     replaced.append(current.build_id)
             start = unit_end(unit, start)
+    replaced += _build_ranges(storage, site_id, tz, builds, changes, last_closed, done)
     if replaced:
         storage.command(
             "ALTER TABLE archives DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
@@ -183,6 +207,73 @@ def refresh(
         logger.info("archived site %d: %s in %.1f s (%d days still to do)", site_id, done.built, done.seconds,
                     done.pending_days)
     return done
+
+
+def standard_ranges(tz: str, today: date) -> list[tuple[date, date]]:
+    """``[first, last)`` of the ranges the dashboard opens on (RANGES) and of the periods they are compared with."""
+    found = []
+    for name in RANGES:
+        period = periods.resolve(name, tz, today=today)
+        for each in (period, periods.previous(period)):
+            found.append((each.start_date, each.end_date + timedelta(days=1)))
+    return list(dict.fromkeys(found))
+
+
+def _build_ranges(
+    storage: Any, site_id: int, tz: str, builds: dict[tuple[str, date], Build], changes: dict[date, datetime],
+    last_closed: date, done: Round,
+) -> list[int]:
+    """Range archives for :func:`standard_ranges` whose days are all archived; returns the builds they replace.
+
+    Ranges of other days (yesterday's "last 30 days") are dropped: their rows
+    and their entries in ``archive_builds``.
+    """
+    wanted = {(range_unit(first, last), first): (first, last)
+              for first, last in standard_ranges(tz, last_closed + timedelta(days=1)) if last <= last_closed + timedelta(days=1)}
+    replaced = []
+    for key, (first, last) in wanted.items():
+        current = builds.get(key)
+        if current is not None and current.is_fresh(tz, changes):
+            continue
+        parts = _cover(builds, tz, changes, first, last, min(changes))
+        if parts is None:
+            continue
+        builds[key] = build_merged(storage, site_id, tz, key[0], first, parts)
+        done.built["range"] = done.built.get("range", 0) + 1
+        if current is not None:
+            replaced.append(current.build_id)
+    gone = [build for key, build in builds.items() if key[0].startswith("range:") and key not in wanted]
+    if gone:
+        replaced += [build.build_id for build in gone]
+        storage.command(
+            "ALTER TABLE archive_builds DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
+            "SETTINGS mutations_sync = 1",
+            {"site": site_id, "ids": [build.build_id for build in gone]},
+        )
+    return replaced
+
+
+def _cover(
+    builds: dict[tuple[str, date], Build], tz: str, changes: dict[date, datetime], first: date, last: date,
+    first_day: date,
+) -> list[Build] | None:
+    """Fresh months, weeks and days that cover ``[first, last)`` exactly, largest first; None if a day is missing."""
+    parts = []
+    day = first
+    while day < last:
+        for unit in UNITS:
+            if unit == "month" and day.day != 1 or unit == "week" and day.weekday() != 0:
+                continue
+            build = builds.get((unit, day))
+            if unit_end(unit, day) <= last and build is not None and build.is_fresh(tz, changes):
+                parts.append(build)
+                day = unit_end(unit, day)
+                break
+        else:
+            if day >= first_day:
+                return None
+            day += timedelta(days=1)  # before the site's first events: nothing to merge
+    return parts
 
 
 def refresh_sites(

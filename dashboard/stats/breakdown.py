@@ -68,15 +68,16 @@ def group_rows(
     order: list[tuple[str, str]] | None = None,
     limit: int | None = None,
     offset: int = 0,
-) -> list[dict[str, Any]]:
-    """The raw group rows of :func:`build_sql`: from the archives when they can answer, else from the events."""
+) -> tuple[list[dict[str, Any]], bool]:
+    """The raw group rows of :func:`build_sql`, from the archives when they can answer, else from the events;
+    and whether a visitor count is an estimate."""
     rows = archive.group_rows(
         storage, query, dims, metric_defs.components(metrics), order=order, limit=limit, offset=offset
     )
     if rows is not None:
-        return rows
+        return rows, archive.estimated(rows)
     sql, params = build_sql(query, dims, metrics=metrics, order=order, limit=limit, offset=offset)
-    return storage.query_dicts(sql, params)
+    return storage.query_dicts(sql, params), False
 
 
 def _order_terms(
@@ -139,7 +140,7 @@ def breakdown(
     if with_imports:
         in_python = True  # the imported groups are added before the rows are ordered and paged
         order_by = order_by or _default_order(dimensions, metrics)
-    raw_rows = group_rows(
+    raw_rows, estimated = group_rows(
         storage, query, dims, metrics=metrics, order=terms, limit=None if in_python else limit, offset=0 if in_python else offset
     )
     if not dims and not raw_rows:
@@ -179,6 +180,7 @@ def breakdown(
         single_base=single_base, python_order=(order_by or []) if in_python else None, limit=limit, offset=offset,
         week=(weeks[0], _first_day(query)) if weeks else None,
     )
+    result.estimated = estimated
     if dims and not raw_rows and offset > 0 and not in_python:
         # Past the last row: the number of groups still answers, as in Plausible.
         count_sql, count_params = build_sql(query, dims, metrics=["visitors"], order=terms, limit=1, offset=0)
@@ -273,12 +275,15 @@ def _archived_breakdowns(storage: Any, query: StatsQuery, requests: list[Request
         return None
     totals = found[""][0] if found[""] else {name: 0 for name in metric_defs.GROUP_LEVEL}
     total_visitors = int(totals.get("visitors") or 0)
+    estimated = archive.estimated([totals])
     results: list[Result] = []
     for request in requests:
         dimensions, metrics = list(request.dimensions), list(request.metrics)
         if not dimensions:
-            results.append(finish_rows([totals], [], metrics, total_visitors=total_visitors, conversion_bases=None,
-                                       single_base=None, python_order=None, limit=None, offset=0))
+            result = finish_rows([totals], [], metrics, total_visitors=total_visitors, conversion_bases=None,
+                                 single_base=None, python_order=None, limit=None, offset=0)
+            result.estimated = estimated
+            results.append(result)
         elif dimensions[0].startswith("time"):
             results.append(breakdown(storage, query, dimensions, metrics, limit=request.limit, offset=request.offset))
         else:
@@ -287,11 +292,12 @@ def _archived_breakdowns(storage: Any, query: StatsQuery, requests: list[Request
             result = finish_rows(page, dimensions, metrics, total_visitors=total_visitors, conversion_bases=None,
                                  single_base=None, python_order=None, limit=None, offset=0)
             result.total_rows = int(rows[0]["total_rows"]) if rows else 0
+            result.estimated = archive.estimated(page)
             results.append(result)
     return results
 
 
 def aggregate_raw(storage: Any, query: StatsQuery, metrics: list[str] | None = None) -> dict[str, Any]:
     """The raw components (visitors, visits, bounces, ...) ``metrics`` need (all for None), for the whole query."""
-    rows = group_rows(storage, query, [], metrics=metrics)
+    rows, _ = group_rows(storage, query, [], metrics=metrics)
     return rows[0] if rows else {name: 0 for name in metric_defs.GROUP_LEVEL}

@@ -16,6 +16,8 @@ class Result:
     total_rows: int = 0
     dimensions: list[str] = field(default_factory=list)
     metrics: list[str] = field(default_factory=list)
+    # Some visitor count is an estimate (a merged sketch of the archives above its exact limit).
+    estimated: bool = False
 
 
 def finish_rows(

@@ -167,3 +167,11 @@ def drop_filters(filters: tuple[FilterExpr, ...], dimension_name: str) -> tuple[
 def _short(value: Any) -> str:
     text = repr(value)
     return text if len(text) < 80 else text[:77] + "..."
+
+
+# Custom events: what is not a pageview or one of the built-in names of goals, searches and links (the
+# events the custom-event and property reports show).
+CUSTOM_EVENTS = Filter(
+    "event:name", "matches_not",
+    ("^(pageview|Site Search|Outbound Link: Click|File Download|Goal [0-9]+|ping|engagement)$",),
+)

@@ -41,14 +41,19 @@ from dashboard.stats.query import Params, StatsQuery
 from footfall.schema import COLUMNS
 
 
-def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
-    """SQL for one filter, over the hits relation (a hit-level boolean)."""
+def render_filter(expr: FilterExpr, params: Params, tz: str, column: str | None = None) -> str:
+    """SQL for one filter, over the hits relation (a hit-level boolean).
+
+    With ``column``, the filter tests that column instead of its dimension's
+    expression (the ``value`` of an archived dimension: its rows are already
+    only those the dimension applies to).
+    """
     if isinstance(expr, And):
-        return "(" + " AND ".join(render_filter(child, params, tz) for child in expr.filters) + ")"
+        return "(" + " AND ".join(render_filter(child, params, tz, column) for child in expr.filters) + ")"
     if isinstance(expr, Or):
-        return "(" + " OR ".join(render_filter(child, params, tz) for child in expr.filters) + ")"
+        return "(" + " OR ".join(render_filter(child, params, tz, column) for child in expr.filters) + ")"
     if isinstance(expr, Not):
-        return f"(NOT {render_filter(expr.filter, params, tz)})"
+        return f"(NOT {render_filter(expr.filter, params, tz, column)})"
     if isinstance(expr, HasDone):
         # A visit-level fact over the visit's hits (the general path evaluates it in a SELECT).
         inner = render_filter(expr.filter, params, tz)
@@ -57,7 +62,9 @@ def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
     dim = dimension(expr.dimension, for_filter=True)
     op, values = expr.operator, list(expr.values)
     is_prop = expr.dimension.startswith(PROPS_PREFIX)
-    column = f"props[{params.bind(dim.key)}]" if is_prop else dim.expression(params, tz)
+    of_value = column is not None
+    if column is None:
+        column = f"props[{params.bind(dim.key)}]" if is_prop else dim.expression(params, tz)
     if op in ("is", "is_not"):
         if expr.ignores_case:
             test = f"lower({column}) IN {params.bind([v.lower() for v in values], 'Array(String)')}"
@@ -77,7 +84,7 @@ def render_filter(expr: FilterExpr, params: Params, tz: str) -> str:
         if op.endswith("_not"):
             missing = not missing
         test = f"if(mapContains(props, {params.bind(dim.key)}), {test}, {int(missing)})"
-    if dim.scope == "event" and dim.only:
+    if dim.scope == "event" and dim.only and not of_value:
         return f"(({dim.condition(params, tz)}) AND {test})"
     return f"({test})"
 
