@@ -38,16 +38,18 @@ servers are idle, so no run pays for another's inserts or merges.  For each
 run: hits/s acknowledged, p50/p95/p99 request latency (wrk's; a bulk request
 carries 100 hits), the seconds the spool took to drain after wrk stopped, and
 the server's CPU time (its chdb threads included) per hit from the start of the
-run until its spool was stored, the least noisy measure on a shared machine.
+run until its spool was stored (less sensitive to the neighbours than the rate).
 
 Part 2, the storage writer alone: the same rows (built once by the collector's
 pipeline, spooled in 10,000-row segments) stored by ``collector.writer.Writer``
 (read the segment, one insert with its deduplication token) into each data
-directory, in a fresh process per measurement, interleaved the same way: rows
-per second and CPU-µs per row with and without the views, without HTTP.
+directory, in a fresh process per measurement, interleaved the same way, and
+then the same blocks inserted alone (read and converted beforehand): rows per
+second and CPU-µs per row with and without the views, without HTTP.
 
-Finally both servers are stopped gracefully and the stored rows counted: every
-hit wrk saw acknowledged must be there (it exits non-zero otherwise).
+Between the parts both servers are stopped gracefully and the stored rows
+counted: every hit wrk saw acknowledged must be there (the bench exits non-zero
+otherwise; a few more may be: requests in flight when wrk stopped).
 
 Needs wrk (``apt-get install -y wrk``) for part 1; ``--writer-only`` runs part 2
 alone without it.
