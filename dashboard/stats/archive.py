@@ -2,8 +2,8 @@
 
 A query over whole local days of the site (a 30-day or 12-month dashboard, a
 custom range of dates), without filters, is answered from the archives
-(``sql/0030_archives.sql``): the range is covered greedily by the largest
-fresh units (months, then weeks, then days) that fit in it; the days no
+(``sql/0030_archives.sql``): the range is covered by one fresh range
+archive of exactly its days, else greedily by fresh months, then days that fit in it; the days no
 fresh unit covers (today, a day changed by an import or a ``forget`` since it
 was archived, days not archived yet) are computed from the events by the
 same SELECT that builds the archives (:mod:`archive_sql`), and both are
@@ -34,11 +34,12 @@ from dashboard.stats.sql import render_filter
 
 T = TypeVar("T")
 
-UNITS = ("month", "week", "day")
+# "range" is a range archive of exactly the query's days (it has no buckets inside).
+UNITS = ("range", "month", "day")
 # More groups than a report pages through (breakdown.MAX_LIMIT).
 MAX_GROUPS = 10_000
-# The units a time dimension's buckets can be made of (a week can straddle two months).
-TIME_UNITS = {"time:day": ("day",), "time:week": ("week", "day"), "time:month": ("month", "day")}
+# The units a time dimension's buckets can be made of (a week's buckets are made of days).
+TIME_UNITS = {"time:day": ("day",), "time:week": ("day",), "time:month": ("month", "day")}
 
 
 def midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
@@ -55,8 +56,6 @@ def unit_end(unit: str, day: date) -> date:
     """The day after the last day of the unit starting on ``day``."""
     if unit == "day":
         return day + timedelta(days=1)
-    if unit == "week":
-        return day + timedelta(days=7)
     if unit.startswith("range:"):
         return day + timedelta(days=int(unit.split(":", 1)[1]))
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -207,14 +206,14 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
         return None
     changes = read_changes(storage, query.site_id, query.timezone, first, last)
     whole = builds.get((range_unit(first, last), first))
-    if units == UNITS and whole is not None and whole.is_fresh(query.timezone, changes):
+    if "range" in units and whole is not None and whole.is_fresh(query.timezone, changes):
         return Plan((whole,), (), first, last, (whole.unit,))
     chosen: list[Build] = []
     raw_days: list[date] = []
     day = first
     while day < last:
         for unit in units:
-            if unit == "month" and day.day != 1 or unit == "week" and day.weekday() != 0:
+            if unit == "range" or unit == "month" and day.day != 1:
                 continue
             end = unit_end(unit, day)
             build = builds.get((unit, day))

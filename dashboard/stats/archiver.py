@@ -1,10 +1,14 @@
-"""Building the report archives: each closed local day of a site from its events, then weeks and months from days.
+"""Building the report archives: each closed local day of a site from its events, then months and ranges from days.
 
 :func:`refresh` is one round, as Matomo's ``core:archive`` is: it builds the
 days that are closed (the visit timeout has passed since the day ended) and
 have no fresh build, newest first, within a time budget; then every closed
-week and month whose days all have fresh builds, by merging the days' rows;
-then it deletes the rows of the builds it replaced.  A build is written under
+month whose days all have fresh builds, by merging the days' rows; then the
+ranges the dashboard opens on (:data:`RANGES`: the last 7 and 30 days and the
+periods they are compared with), so such a page merges one row per group;
+then it deletes the rows of the builds it replaced.  There are no week
+units: they cost a quarter of the archives' bytes and only spared ad-hoc
+ranges some merging.  A build is written under
 a new ``build_id`` and only then named current in ``archive_builds``, so a
 report never sees half a build.  The server runs a round every few minutes
 (``footfall.app``); ``footfall archive`` runs one from the command line.
@@ -27,7 +31,7 @@ from dashboard.stats.query import Params, StatsQuery
 logger = logging.getLogger("footfall.archiver")
 
 # The periods whose range archives every round keeps (with the periods they are compared with).
-RANGES = ("7d", "30d", "12mo")
+RANGES = ("7d", "30d")
 # What a day without any change includes.
 NOTHING = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ids = random.SystemRandom()
@@ -37,10 +41,15 @@ _ids = random.SystemRandom()
 class Round:
     """What one round did."""
 
-    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "week": 0, "month": 0, "range": 0})
+    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "month": 0, "range": 0})
     replaced: int = 0
     pending_days: int = 0  # closed days still to build when the time budget ran out
     seconds: float = 0.0
+
+
+def round_to_json(done: Round) -> dict[str, Any]:
+    return {"built": dict(done.built), "replaced": done.replaced, "pending_days": done.pending_days,
+            "seconds": round(done.seconds, 2)}
 
 
 def _query(site_id: int, tz: str, timeout_minutes: int) -> StatsQuery:
@@ -106,7 +115,7 @@ def build_day(
 
 
 def build_merged(storage: Any, site_id: int, tz: str, unit: str, day: date, parts: list[Build]) -> Build:
-    """Archive a week, a month or a range by merging the builds of its parts (a day without a build had no events)."""
+    """Archive a month or a range by merging the builds of its parts (a day without a build had no events)."""
     build_id = _new_id()
     read: dict[date, datetime] = {}
     for part in parts:
@@ -179,8 +188,8 @@ def refresh(
                 if current is not None:
                     replaced.append(current.build_id)
         day -= timedelta(days=1)
-    for unit in ("week", "month"):
-        start = first_day - timedelta(days=first_day.weekday()) if unit == "week" else first_day.replace(day=1)
+    for unit in ("month",):
+        start = first_day.replace(day=1)
         while unit_end(unit, start) <= last_closed + timedelta(days=1):
             span = [start + timedelta(days=n) for n in range((unit_end(unit, start) - start).days)]
             day_builds = {d: builds[("day", d)] for d in span if ("day", d) in builds}
@@ -257,12 +266,12 @@ def _cover(
     builds: dict[tuple[str, date], Build], tz: str, changes: dict[date, datetime], first: date, last: date,
     first_day: date,
 ) -> list[Build] | None:
-    """Fresh months, weeks and days that cover ``[first, last)`` exactly, largest first; None if a day is missing."""
+    """Fresh months and days that cover ``[first, last)`` exactly, largest first; None if a day is missing."""
     parts = []
     day = first
     while day < last:
         for unit in UNITS:
-            if unit == "month" and day.day != 1 or unit == "week" and day.weekday() != 0:
+            if unit == "range" or unit == "month" and day.day != 1:
                 continue
             build = builds.get((unit, day))
             if unit_end(unit, day) <= last and build is not None and build.is_fresh(tz, changes):

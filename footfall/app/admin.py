@@ -232,6 +232,19 @@ async def enforce_retention(request: Request) -> Response:
     return JSONResponse({"deleted": {str(site_id): count for site_id, count in deleted.items()}})
 
 
+async def archive(request: Request) -> Response:
+    """One archiving round for every site, now (``footfall archive``), after the hits in memory are stored."""
+    from dashboard.stats import archiver
+
+    services = request.app.state.services
+    await services.writer.drain(DRAIN_SECONDS)
+    rounds = await asyncio.to_thread(
+        archiver.refresh_sites, services.storage, services.sites.list(),
+        timeout_minutes=services.settings.visit_timeout_minutes,
+    )
+    return JSONResponse({str(site_id): archiver.round_to_json(done) for site_id, done in rounds.items()})
+
+
 async def retention_expiries(request: Request) -> Response:
     services = request.app.state.services
     found = await asyncio.to_thread(
@@ -419,6 +432,7 @@ def routes() -> list[Route]:
         Route(f"{PREFIX}/forget", guarded(forget), methods=["POST"]),
         Route(f"{PREFIX}/export", guarded(export_events), methods=["GET"]),
         Route(f"{PREFIX}/retention", guarded(enforce_retention), methods=["POST"]),
+        Route(f"{PREFIX}/archive", guarded(archive), methods=["POST"]),
         Route(f"{PREFIX}/retention", guarded(retention_expiries), methods=["GET"]),
         Route(f"{PREFIX}/backup", guarded(make_backup), methods=["POST"]),
         Route(f"{PREFIX}/demo", guarded(demo_data), methods=["POST"]),
@@ -563,6 +577,10 @@ class AdminClient:
     def enforce_retention(self) -> dict[int, int]:
         answer = self.call("POST", "/retention", {})
         return {int(site_id): count for site_id, count in answer["deleted"].items()}
+
+    def archive(self) -> dict[int, dict[str, Any]]:
+        answer = self.call("POST", "/archive", {}, timeout=3600)
+        return {int(site_id): done for site_id, done in answer.items()}
 
     def server_url(self) -> str:
         """The URL users reach the running server at (its public_url, else the host and port it serves)."""

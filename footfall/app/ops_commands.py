@@ -333,4 +333,34 @@ def restore(config_file: str | None, source: str, **flags: Any) -> None:
                f"{settings.data_dir} in {time.monotonic() - started:.1f} s{upgraded}.")
 
 
-COMMANDS: list[click.Command] = [forget, export_command, retention, backup, restore]
+@click.command()
+@data_options
+def archive(config_file: str | None, **flags: Any) -> None:
+    """Archive every closed day, month and standard range of every site now (the server also does it every few
+    minutes): dashboards over archived days read them instead of the events."""
+    from dashboard.stats import archiver
+    from footfall.app.services import open_metadata
+    from footfall.metadata.sites import SiteStore
+
+    settings = _settings(config_file, flags)
+    client = AdminClient.discover(settings.data_dir)
+    if client is not None:
+        try:
+            rounds = client.archive()
+        except AdminError as exc:
+            raise click.ClickException(str(exc)) from None
+    else:
+        db = open_metadata(settings)
+        try:
+            sites = SiteStore(db).list()
+        finally:
+            db.close()
+        with _direct_storage(settings) as storage:
+            done = archiver.refresh_sites(storage, sites, timeout_minutes=settings.visit_timeout_minutes)
+            rounds = {site_id: archiver.round_to_json(each) for site_id, each in done.items()}
+    for site_id, done in sorted(rounds.items()):
+        built = ", ".join(f"{count} {unit}{'s' if count != 1 else ''}" for unit, count in done["built"].items())
+        click.echo(f"site {site_id}: built {built} in {done['seconds']:.1f} s")
+
+
+COMMANDS: list[click.Command] = [forget, export_command, retention, backup, restore, archive]

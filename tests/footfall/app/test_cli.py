@@ -111,3 +111,25 @@ def test_site_delete_asks_first_and_deletes_the_site(tmp_path: Path) -> None:
     assert "No sites yet" in run("site", "list", "--data-dir", data).output
     missing = CliRunner().invoke(main, ["site", "delete", "1", "--yes", "--data-dir", data])
     assert missing.exit_code == 1 and "site 1 does not exist" in missing.output
+
+
+def test_archive_builds_the_closed_days_of_every_site(tmp_path: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from footfall.app.services import open_storage
+
+    data = str(tmp_path / "data")
+    assert run("site", "add", "--domain", "example.com", "--timezone", "UTC", "--data-dir", data).exit_code == 0
+    storage = open_storage(make_settings(tmp_path / "data"))
+    try:
+        two_days_ago = datetime.now(timezone.utc) - timedelta(days=2)
+        storage.command(
+            "INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, event_type, pathname) "
+            "VALUES (1, {t:DateTime64(3, 'UTC')}, 7, 70, {t:DateTime64(3, 'UTC')}, 'pageview', '/')", {"t": two_days_ago})
+    finally:
+        storage.close()
+    result = run("archive", "--data-dir", data)
+    assert result.exit_code == 0, result.output
+    assert re.search(r"site 1: built [2-9] days, [01] months?, \d+ ranges? in", result.output), result.output
+    again = run("archive", "--data-dir", data)
+    assert "built 0 days, 0 months, 0 ranges" in again.output
