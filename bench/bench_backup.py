@@ -21,14 +21,13 @@ from bench.common import print_table, scratch_dir, write_results
 
 ROOT = Path(__file__).resolve().parent.parent
 GENERATE = """
-INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, hit_id, event_type, hostname, pathname,
+INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, event_type, hostname, pathname,
                     url, title, referrer_host, browser, os, device_type, country_code, screen_size, language)
 SELECT 1,
        now64(3) - toIntervalSecond(number * 2),
        cityHash64(number % 40000),
        cityHash64(number % 40000, intDiv(number, 100000)),
        now64(3) - toIntervalSecond(number * 2 + 60),
-       cityHash64(number, 'hit'),
        if(number % 10 = 0, 'event', 'pageview'),
        'example.com',
        concat('/page/', toString(number % 700)),

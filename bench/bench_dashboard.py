@@ -120,7 +120,6 @@ def generate(storage: Storage, events: int, end: datetime, days: int = 35, batch
                 path = rng.choice(PAGES)
                 row[index["timestamp"]] = ts
                 row[index["visitor_id"]] = visitor
-                row[index["hit_id"]] = rng.getrandbits(63)
                 row[index["event_type"]] = kind
                 row[index["pathname"]] = path
                 row[index["url"]] = "https://example.com" + path

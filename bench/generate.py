@@ -24,12 +24,12 @@ HITS_PER_VISIT = (1, 2, 3, 4, 6, 8)  # mean 4
 CHUNK_VISITS = 1_000_000
 
 _SQL = """
-INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, hit_id, event_type, hostname, pathname,
+INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, /*hit_id*/ event_type, hostname, pathname,
     url, title, referrer, referrer_host, referrer_type, referrer_name, utm_source, utm_medium, utm_campaign,
     event_category, event_action, props, goal_id, revenue, search_keyword, link_url, country_code, browser,
     browser_version, os, os_version, device_type, screen_size, language, visit_count, search_count)
 SELECT
-    1, ts, visitor_id, visit_id, visit_start, rand64(), kind, 'example.com', path,
+    1, ts, visitor_id, visit_id, visit_start, /*rand64()*/ kind, 'example.com', path,
     concat('https://example.com', path), concat('Page ', path),
     if(hit_no = 0, ref.4, ''), if(hit_no = 0, ref.3, ''), if(hit_no = 0, ref.1, 'internal'), if(hit_no = 0, ref.2, ''),
     if(hit_no = 0 AND ref.1 = 'campaign', 'newsletter', ''), if(hit_no = 0 AND ref.1 = 'campaign', 'email', ''),
@@ -78,12 +78,22 @@ def generate(storage: Storage, events: int, end: datetime, pages: list[str], day
     """About ``events`` events (whole visits) over the ``days`` before ``end``; returns how many were written."""
     visits = max(1, events // 4)
     start = end - timedelta(days=days)
+    sql = _SQL
+    if _has_column(storage, "hit_id"):  # the events table before sql/0040 (bench_storage.py starts there)
+        sql = sql.replace("/*hit_id*/", "hit_id,").replace("/*rand64()*/", "rand64(),")
     for first in range(0, visits, CHUNK_VISITS):
-        storage.command(_SQL, {
+        storage.command(sql, {
             "pages": pages, "start": start, "span": days * 86400,
             "first": first, "count": min(CHUNK_VISITS, visits - first),
         })
     return int(storage.query("SELECT count() FROM events")[0][0])
+
+
+def _has_column(storage: Storage, name: str) -> bool:
+    return bool(storage.query(
+        "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = {n:String}",
+        {"n": name},
+    )[0][0])
 
 
 # The pages of the generated site (bench_dashboard.py uses the same list).

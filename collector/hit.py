@@ -135,7 +135,6 @@ class Hit:
     visit_start: int = 0  # epoch milliseconds
     user_id_hash: int = 0
     ip_truncated: str = ""
-    hit_id: int = 0
 
 
 def hit_from_request(meta: RequestMeta, now: datetime, **fields: object) -> Hit:

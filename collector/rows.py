@@ -15,6 +15,9 @@ from footfall.schema import COLUMNS
 
 TIMESTAMP_INDEX = COLUMNS.index("timestamp")
 VISIT_START_INDEX = COLUMNS.index("visit_start")
+# Rows spooled before sql/0040 carried a random hit_id right after visit_start; a segment an
+# older version left behind (a crash, then an upgrade) is stored without it.
+SPOOLED_HIT_ID_INDEX = VISIT_START_INDEX + 1
 
 Row = list[Any]
 
@@ -23,6 +26,13 @@ def to_row(hit: Hit) -> Row:
     assert hit.timestamp is not None
     row: Row = [getattr(hit, name) for name in COLUMNS]
     row[TIMESTAMP_INDEX] = int(hit.timestamp.timestamp() * 1000)
+    return row
+
+
+def from_spool(row: Row) -> Row:
+    """A spooled row in today's column layout, whichever version wrote it."""
+    if len(row) == len(COLUMNS) + 1:
+        return row[:SPOOLED_HIT_ID_INDEX] + row[SPOOLED_HIT_ID_INDEX + 1:]
     return row
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from collector.metrics import CollectorMetrics
-from collector.rows import COLUMNS, Row, for_insert
+from collector.rows import COLUMNS, Row, for_insert, from_spool
 from collector.spool import Spool, SpoolFull
 from footfall.settings import Settings
 from footfall.storage.clickhouse import Storage
@@ -203,7 +203,7 @@ class Writer:
         try:
             if rows:
                 self.storage.insert(
-                    "events", [for_insert(row) for row in rows], COLUMNS, dedup_token=f"spool:{path.name}"
+                    "events", [for_insert(from_spool(row)) for row in rows], COLUMNS, dedup_token=f"spool:{path.name}"
                 )
         except Exception as exc:
             self.metrics.flush_failures.inc()

@@ -1,8 +1,10 @@
 """Raw event export: every stored (already anonymized) event of a site, in pages, as CSV or JSON lines.
 
-Rows are read in pages ordered by (timestamp, hit_id), one UTC day at a time,
-so memory stays bounded and the storage lock is never held for the whole
-export.  ``--from``/``--to`` are days in the site's time zone, both included.
+Rows are read in pages ordered by (timestamp, visitor_id), one UTC day at a
+time, so memory stays bounded and the storage lock is never held for the whole
+export.  Events have no ID of their own: a page ends after every row that ties
+with its last one (``LIMIT … WITH TIES``), and the next page starts after that
+key, so no row is skipped or repeated.  ``--from``/``--to`` are days in the site's time zone, both included.
 The 64-bit IDs are written as decimal strings so that no JSON reader rounds them.
 """
 
@@ -22,7 +24,7 @@ from footfall.storage.clickhouse import Storage
 
 FORMATS = ("csv", "jsonl")
 PAGE_ROWS = 20000
-ID_COLUMNS = frozenset({"visitor_id", "visit_id", "hit_id", "user_id_hash"})
+ID_COLUMNS = frozenset({"visitor_id", "visit_id", "user_id_hash"})
 # A spreadsheet runs a cell that starts with one of these as a formula.
 PLAIN_NUMBERS = (int, float)
 
@@ -111,7 +113,8 @@ def _day_rows(storage: Storage, site_id: int, span: Window, columns: str, page_r
     after = ""
     while True:
         page = storage.query_dicts(
-            f"SELECT {columns} FROM events WHERE {where}{after} ORDER BY timestamp, hit_id LIMIT {{limit:UInt32}}",
+            f"SELECT {columns} FROM events WHERE {where}{after} "
+            "ORDER BY timestamp, visitor_id LIMIT {limit:UInt32} WITH TIES",
             parameters,
         )
         for row in page:
@@ -119,9 +122,9 @@ def _day_rows(storage: Storage, site_id: int, span: Window, columns: str, page_r
         if len(page) < page_rows:
             return
         parameters["after_ms"] = _ms(page[-1]["timestamp"])
-        parameters["after_hit"] = page[-1]["hit_id"]
+        parameters["after_visitor"] = page[-1]["visitor_id"]
         after = (
-            " AND (timestamp, hit_id) > (fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'), {after_hit:UInt64})"
+            " AND (timestamp, visitor_id) > (fromUnixTimestamp64Milli({after_ms:Int64}, 'UTC'), {after_visitor:UInt64})"
         )
 
 

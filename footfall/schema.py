@@ -12,7 +12,6 @@ COLUMNS: tuple[str, ...] = (
     "visitor_id",
     "visit_id",
     "visit_start",
-    "hit_id",
     "event_type",
     "user_id_hash",
     "pageview_id",

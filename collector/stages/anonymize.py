@@ -7,15 +7,10 @@ or token: nothing downstream (the spool, ClickHouse, logs) can see them.
 from __future__ import annotations
 
 import ipaddress
-import random
 
 from collector.context import PipelineContext
 from collector.hit import DropReason, Hit
 from footfall.hashing import keyed_hash
-
-# Row ids need to be unique, not secret: a Mersenne Twister seeded from the OS is
-# enough and avoids a system call per hit.
-_ids = random.Random()
 
 
 def truncate_ip(ip: str, ipv4_mask_bytes: int = 2, ipv6_prefix: int = 48) -> str:
@@ -51,7 +46,6 @@ def anonymize(hit: Hit, context: PipelineContext) -> DropReason | None:
         hit.user_id_hash = keyed_hash(context.secret, "uid", hit.site_id, hit.user_id)
     if hit.site is not None and hit.site.store_truncated_ip:
         hit.ip_truncated = truncate_ip(hit.ip, settings.ipv4_mask_bytes, settings.ipv6_prefix)
-    hit.hit_id = _ids.getrandbits(64)
     forget_raw(hit)
     return None
 

@@ -52,6 +52,15 @@ def range_unit(first: date, last: date) -> str:
     return f"range:{(last - first).days}"
 
 
+def hour_unit(hour: datetime) -> tuple[str, date]:
+    """``(unit, day)`` of the archive of one UTC hour of visit starts: ``hour:HH`` on the hour's UTC date.
+
+    Hours archive the days that are not closed yet (today), so a dashboard
+    that reaches today reads at most the last hour or two from the events.
+    """
+    return f"hour:{hour.hour:02d}", hour.date()
+
+
 def unit_end(unit: str, day: date) -> date:
     """The day after the last day of the unit starting on ``day``."""
     if unit == "day":
@@ -132,6 +141,20 @@ def read_builds(storage: Any, site_id: int, first: date | None = None, last: dat
     }
 
 
+def read_hour_changes(storage: Any, site_id: int, start: datetime, end: datetime) -> dict[datetime, datetime]:
+    """The last change to the visits that start in each UTC hour of ``[start, end)``."""
+    rows = storage.query(
+        "SELECT hour, max(changed_at) FROM event_changes WHERE site_id = {site:UInt32} "
+        "AND hour >= {start:DateTime('UTC')} AND hour < {end:DateTime('UTC')} GROUP BY hour",
+        {"site": site_id, "start": start, "end": end},
+    )
+    return {_aware(r[0]): _aware(r[1]) for r in rows}
+
+
+def fresh_hour(build: Build | None, tz: str, changed: datetime | None) -> bool:
+    return build is not None and build.timezone == tz and (changed is None or changed <= build.days_built_at[0])
+
+
 def read_changes(storage: Any, site_id: int, tz: str, first: date | None = None, last: date | None = None) -> dict[date, datetime]:
     """The last change to the visits of each local day (in ``[first, last)`` when given).
 
@@ -201,7 +224,7 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
         return None
     first, last = days
     tz = zoneinfo.ZoneInfo(query.timezone)
-    builds = read_builds(storage, query.site_id, first, last)
+    builds = read_builds(storage, query.site_id, first - timedelta(days=1), last + timedelta(days=1))
     if not builds:
         return None
     changes = read_changes(storage, query.site_id, query.timezone, first, last)
@@ -224,20 +247,41 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
         else:
             raw_days.append(day)
             day += timedelta(days=1)
+    hours, ranges = _hours(storage, query, builds, raw_days, tz)
+    chosen += hours
     if not chosen:
         return None
-    return Plan(tuple(chosen), tuple(_ranges(raw_days, tz)), first, last, units)
+    hour_units = tuple(sorted({build.unit for build in hours}))
+    return Plan(tuple(chosen), tuple(ranges), first, last, units + hour_units)
 
 
-def _ranges(days: list[date], tz: zoneinfo.ZoneInfo) -> list[tuple[datetime, datetime]]:
-    """Runs of consecutive days as UTC ranges."""
-    runs: list[list[date]] = []
+def _hours(
+    storage: Any, query: StatsQuery, builds: dict[tuple[str, date], Build], days: list[date], tz: zoneinfo.ZoneInfo
+) -> tuple[list[Build], list[tuple[datetime, datetime]]]:
+    """The fresh hour archives of ``days`` (days without a fresh day archive), and the UTC ranges left to read."""
+    if not days:
+        return [], []
+    hour = timedelta(hours=1)
+    changes = read_hour_changes(storage, query.site_id, midnight(days[0], tz), midnight(days[-1] + timedelta(days=1), tz))
+    found: list[Build] = []
+    ranges: list[list[datetime]] = []
     for day in days:
-        if runs and runs[-1][1] == day:
-            runs[-1][1] = day + timedelta(days=1)
-        else:
-            runs.append([day, day + timedelta(days=1)])
-    return [(midnight(a, tz), midnight(b, tz)) for a, b in runs]
+        start, end = midnight(day, tz), midnight(day + timedelta(days=1), tz)
+        at = start
+        while at < end:
+            build = builds.get(hour_unit(at)) if at.minute == 0 and end.minute == 0 else None
+            if fresh_hour(build, query.timezone, changes.get(at)):
+                assert build is not None
+                found.append(build)
+                at += hour
+                continue
+            step = end if build is None and (at.minute or end.minute) else min(at + hour, end)
+            if ranges and ranges[-1][1] == at:
+                ranges[-1][1] = step
+            else:
+                ranges.append([at, step])
+            at = step
+    return found, [(a, b) for a, b in ranges]
 
 
 def value_filter(query: StatsQuery, params: Params, dim: Dimension | None) -> str | None:

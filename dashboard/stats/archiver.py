@@ -25,8 +25,20 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from dashboard.stats import archive_sql, periods
-from dashboard.stats.archive import UNITS, Build, midnight, range_unit, read_builds, read_changes, unit_end
+from dashboard.stats.archive import (
+    UNITS,
+    Build,
+    fresh_hour,
+    hour_unit,
+    midnight,
+    range_unit,
+    read_builds,
+    read_changes,
+    read_hour_changes,
+    unit_end,
+)
 from dashboard.stats.query import Params, StatsQuery
+from footfall.deletion import local_table
 
 logger = logging.getLogger("footfall.archiver")
 
@@ -41,7 +53,7 @@ _ids = random.SystemRandom()
 class Round:
     """What one round did."""
 
-    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "month": 0, "range": 0})
+    built: dict[str, int] = field(default_factory=lambda: {"day": 0, "month": 0, "range": 0, "hour": 0})
     replaced: int = 0
     pending_days: int = 0  # closed days still to build when the time budget ran out
     seconds: float = 0.0
@@ -61,8 +73,9 @@ def _new_id() -> int:
     return _ids.getrandbits(63) or 1
 
 
-def _record(storage: Any, build: Build, site_id: int) -> None:
+def _record(storage: Any, build: Build, site_id: int, span: tuple[datetime, datetime] | None = None) -> None:
     zone = zoneinfo.ZoneInfo(build.timezone)
+    start, end = span or (midnight(build.day, zone), midnight(unit_end(build.unit, build.day), zone))
     rows = storage.query(
         "SELECT count() FROM archives WHERE site_id = {site:UInt32} AND build_id = {id:UInt64}",
         {"site": site_id, "id": build.build_id},
@@ -73,7 +86,7 @@ def _record(storage: Any, build: Build, site_id: int) -> None:
         "{start:DateTime('UTC')}, {end:DateTime('UTC')}, {built_at:DateTime64(3, 'UTC')}, "
         "{days:Array(DateTime64(3, 'UTC'))}, now64(3, 'UTC'), {tz:String}, {rows:UInt64}, {props:Array(String)})",
         {"site": site_id, "unit": build.unit, "day": build.day, "id": build.build_id,
-         "start": midnight(build.day, zone), "end": midnight(unit_end(build.unit, build.day), zone),
+         "start": start, "end": end,
          "built_at": min(build.days_built_at), "days": list(build.days_built_at), "tz": build.timezone,
          "rows": int(rows), "props": list(build.props)},
     )
@@ -85,6 +98,23 @@ INSERT_COLUMNS = f"site_id, unit, day, build_id, dimension, value, {', '.join(ar
 def build_day(
     storage: Any, site_id: int, tz: str, day: date, last_change: datetime | None, timeout_minutes: int = 30
 ) -> Build:
+    zone = zoneinfo.ZoneInfo(tz)
+    return _build_span(storage, site_id, tz, "day", day, (midnight(day, zone), midnight(day + timedelta(days=1), zone)),
+                       last_change, timeout_minutes)
+
+
+def build_hour(
+    storage: Any, site_id: int, tz: str, hour: datetime, last_change: datetime | None, timeout_minutes: int = 30
+) -> Build:
+    """Archive the visits that start in one UTC hour of a day not closed yet."""
+    unit, day = hour_unit(hour)
+    return _build_span(storage, site_id, tz, unit, day, (hour, hour + timedelta(hours=1)), last_change, timeout_minutes)
+
+
+def _build_span(
+    storage: Any, site_id: int, tz: str, unit: str, day: date, span: tuple[datetime, datetime],
+    last_change: datetime | None, timeout_minutes: int,
+) -> Build:
     """Archive one local day of a site from its events; returns the new build (now current).
 
     ``last_change`` is the day's last change read before the build: a hit
@@ -92,15 +122,14 @@ def build_day(
     includes it and every change before it.  A change after it makes the
     build stale (a conservative answer for a change that the build did read).
     """
-    zone = zoneinfo.ZoneInfo(tz)
     built_at = last_change or NOTHING
     build_id = _new_id()
     params = Params()
-    rows = archive_sql.rows_sql(_query(site_id, tz, timeout_minutes), params,
-                                [(midnight(day, zone), midnight(day + timedelta(days=1), zone))])
+    rows = archive_sql.rows_sql(_query(site_id, tz, timeout_minutes), params, [span])
     site = params.bind(site_id, "UInt32")
     storage.command(
-        f"INSERT INTO archives ({INSERT_COLUMNS}) SELECT {site}, 'day', day, {params.bind(build_id, 'UInt64')}, "
+        f"INSERT INTO archives ({INSERT_COLUMNS}) SELECT {site}, {params.bind(unit)}, day, "
+        f"{params.bind(build_id, 'UInt64')}, "
         f"dimension, value, {', '.join(archive_sql.COLUMNS)} FROM ({rows})",
         params.values,
     )
@@ -109,8 +138,8 @@ def build_day(
         "AND build_id = {id:UInt64} AND startsWith(dimension, {prefix:String}) AND dimension != {prefix:String}",
         {"site": site_id, "id": build_id, "prefix": archive_sql.CUSTOM_PROPS, "n": len(archive_sql.CUSTOM_PROPS) + 1},
     )
-    build = Build("day", day, build_id, (built_at,), tz, tuple(sorted(str(row[0]) for row in props)))
-    _record(storage, build, site_id)
+    build = Build(unit, day, build_id, (built_at,), tz, tuple(sorted(str(row[0]) for row in props)))
+    _record(storage, build, site_id, span)
     return build
 
 
@@ -204,9 +233,11 @@ def refresh(
                     replaced.append(current.build_id)
             start = unit_end(unit, start)
     replaced += _build_ranges(storage, site_id, tz, builds, changes, last_closed, done)
+    replaced += _build_hours(storage, site_id, tz, builds, now, last_closed, timeout_minutes, done)
     if replaced:
         storage.command(
-            "ALTER TABLE archives DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
+            f"ALTER TABLE {local_table(storage, 'archives')} DELETE WHERE site_id = {{site:UInt32}} "
+            "AND build_id IN {ids:Array(UInt64)} "
             "SETTINGS mutations_sync = 1",
             {"site": site_id, "ids": replaced},
         )
@@ -216,6 +247,46 @@ def refresh(
         logger.info("archived site %d: %s in %.1f s (%d days still to do)", site_id, done.built, done.seconds,
                     done.pending_days)
     return done
+
+
+def _build_hours(
+    storage: Any, site_id: int, tz: str, builds: dict[tuple[str, date], Build], now: datetime, last_closed: date,
+    timeout_minutes: int, done: Round,
+) -> list[int]:
+    """Hour archives of the closed hours of the days after ``last_closed``; drops those of archived days.
+
+    Returns the builds they replace.  A time zone whose days do not start on
+    the hour gets none (its days are read from the events until archived).
+    """
+    zone = zoneinfo.ZoneInfo(tz)
+    start = midnight(last_closed + timedelta(days=1), zone)
+    hour = timedelta(hours=1)
+    replaced = []
+    gone = [build for (unit, _), build in builds.items() if unit.startswith("hour:")
+            and midnight(build.day, timezone.utc) + timedelta(hours=int(unit[5:])) < start]
+    if start.minute == 0:
+        changes = read_hour_changes(storage, site_id, start, now)
+        at = start
+        while at + hour + timedelta(minutes=timeout_minutes) <= now:
+            current = builds.get(hour_unit(at))
+            if not fresh_hour(current, tz, changes.get(at)):
+                builds[hour_unit(at)] = build_hour(storage, site_id, tz, at, changes.get(at), timeout_minutes)
+                done.built["hour"] += 1
+                if current is not None:
+                    replaced.append(current.build_id)
+            at += hour
+    return replaced + _drop(storage, site_id, gone)
+
+
+def _drop(storage: Any, site_id: int, gone: list[Build]) -> list[int]:
+    """Builds no longer wanted leave ``archive_builds`` now; their rows go with the round's replaced builds."""
+    if gone:
+        storage.command(
+            f"ALTER TABLE {local_table(storage, 'archive_builds')} DELETE WHERE site_id = {{site:UInt32}} "
+            "AND build_id IN {ids:Array(UInt64)} SETTINGS mutations_sync = 1",
+            {"site": site_id, "ids": [build.build_id for build in gone]},
+        )
+    return [build.build_id for build in gone]
 
 
 def standard_ranges(tz: str, today: date) -> list[tuple[date, date]]:
@@ -252,14 +323,7 @@ def _build_ranges(
         if current is not None:
             replaced.append(current.build_id)
     gone = [build for key, build in builds.items() if key[0].startswith("range:") and key not in wanted]
-    if gone:
-        replaced += [build.build_id for build in gone]
-        storage.command(
-            "ALTER TABLE archive_builds DELETE WHERE site_id = {site:UInt32} AND build_id IN {ids:Array(UInt64)} "
-            "SETTINGS mutations_sync = 1",
-            {"site": site_id, "ids": [build.build_id for build in gone]},
-        )
-    return replaced
+    return replaced + _drop(storage, site_id, gone)
 
 
 def _cover(

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from collector.context import PipelineContext
 from collector.geoip import GeoLookup, open_lookup
 from collector.metrics import CollectorMetrics
+from collector.rows import from_spool
 from collector.spool import Spool
 from collector.state import CollectorState
 from collector.user_agent import UserAgentClassifier
@@ -120,7 +121,7 @@ def warm_visits(visits: VisitTracker, storage: Storage, spool: Spool, timeout_mi
     index = {name: COLUMNS.index(name) for name in ("site_id", "visitor_id", "timestamp", "visit_id", "visit_start")}
     for segment in spool.sealed():
         try:
-            rows = Spool.read(segment)
+            rows = [from_spool(row) for row in Spool.read(segment)]
         except OSError:
             continue
         visits.warm(

@@ -154,6 +154,10 @@ class Storage:
             settings["insert_deduplication_token"] = dedup_token
             # The visits the materialized view derives from the block are deduplicated with it.
             settings["deduplicate_blocks_in_dependent_materialized_views"] = 1
+        else:
+            # Without a token ClickHouse would drop a block equal to a recent one; events have no
+            # ID of their own, so two identical hits inserted apart are both kept.
+            settings["insert_deduplicate"] = 0
         with self._borrow() as client:
             client.insert(table, rows, column_names=list(columns), settings=settings)
 

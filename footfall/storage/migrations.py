@@ -29,6 +29,7 @@ CREATE_VIEW = re.compile(r"CREATE MATERIALIZED VIEW IF NOT EXISTS (\w+) TO (\w+)
 FROM_TABLE = re.compile(r"\bFROM (\w+)", re.IGNORECASE)
 COLUMN_CHANGE = re.compile(r"\b(ADD|DROP|MODIFY|RENAME|COMMENT)\s+COLUMN\b", re.IGNORECASE)
 CODEC = re.compile(r"\s+CODEC\((?:[^()]|\([^()]*\))*\)", re.IGNORECASE)
+CODEC_ONLY = re.compile(r"\bMODIFY\s+COLUMN\s+(IF\s+EXISTS\s+)?\w+\s+CODEC\(", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -109,8 +110,9 @@ def for_cluster(statement: str, cluster: str, shard_key: str) -> list[str]:
     if alter:
         table = alter.group(1)
         local = statement.replace(alter.group(0), f"ALTER TABLE {table}_local ON CLUSTER {cluster}", 1)
-        if not COLUMN_CHANGE.search(statement):
-            return [local]  # indexes, TTLs, settings and mutations live in the data, not in the Distributed table
+        if not COLUMN_CHANGE.search(statement) or CODEC_ONLY.search(statement):
+            # Indexes, TTLs, settings, mutations and codecs live in the data, not in the Distributed table.
+            return [local]
         distributed = statement.replace(alter.group(0), f"ALTER TABLE {table} ON CLUSTER {cluster}", 1)
         return [local, CODEC.sub("", distributed)]  # a Distributed table stores nothing to compress
     return [statement]
@@ -156,10 +158,14 @@ def migrate(
     storage: Storage,
     directory: Path = SQL_DIR,
     progress: Callable[[Migration], None] | None = None,
+    *,
+    before: int | None = None,
 ) -> list[Migration]:
-    """Apply every pending migration in order; return what was applied."""
+    """Apply every pending migration in order (only those numbered below ``before``, if given); return what was applied."""
     applied = []
     for migration in pending(storage, directory):
+        if before is not None and migration.version >= before:
+            break
         if progress:
             progress(migration)
         for statement in render(migration, storage.cluster):

@@ -36,6 +36,6 @@ def test_kept_hit_is_enriched_cleaned_classified_and_anonymized() -> None:
     assert run(hit, context) is None
     assert (hit.url, hit.utm_source, hit.referrer_type, hit.browser, hit.device_type) == (
         "https://example.com/p?utm_source=nl", "nl", "campaign", "Chrome", "desktop")
-    assert hit.visitor_id and hit.user_id_hash and hit.hit_id and hit.visit_id
+    assert hit.visitor_id and hit.user_id_hash and hit.visit_id
     assert hit.visit_start == int(hit.timestamp.timestamp() * 1000)
     assert (hit.ip, hit.user_agent, hit.tracker_visitor_id, hit.user_id) == ("", "", "", "")

@@ -26,7 +26,7 @@ def test_the_manifest_follows_the_configuration(tmp_path: Path) -> None:
         first = manifest(server)
         assert first["ip"]["ipv4_bytes_removed"] == 2 and first["ip"]["ipv6_bits_kept"] == 48
         assert first["retention"]["days"] == 758
-        assert first["retention"]["applies_to"] == ["events", "visits"]
+        assert first["retention"]["applies_to"] == ["events", "visits", "archives"]
         assert first["retention"]["last_run"] is not None  # the server ran retention when it started
         assert first["visitor_id"]["default"]["salt_lifetime_hours"] == 24
         assert first["visitor_id"]["default"]["last_salt_rotation"] is not None

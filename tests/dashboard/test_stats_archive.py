@@ -213,7 +213,27 @@ def test_today_is_not_archived_and_the_rest_is_not_built_twice(archived: Storage
         closes = periods.local_midnight(today + timedelta(days=1), tz) + timedelta(minutes=30)
         assert today not in days or datetime.now(timezone.utc) + timedelta(minutes=31) >= closes
         again = refresh(archived, site_id, tz)
-        assert again.built == {"day": 0, "month": 0, "range": 0} and again.replaced == 0
+        assert again.built == {"day": 0, "month": 0, "range": 0, "hour": 0} and again.replaced == 0
+
+
+def test_today_is_archived_by_the_hour(archived: Storage) -> None:
+    tz = SITES[1]
+    today = StatsQuery.for_period(1, periods.resolve("day", tz))
+    found = archive.plan(archived, today)
+    hours = [build for build in found.builds if build.unit.startswith("hour:")] if found else []
+    # An hour is closed once the visit timeout has passed after its end.
+    elapsed = (datetime.now(timezone.utc) + timedelta(minutes=31) - today.start).total_seconds()
+    assert len(hours) == (int((elapsed - 5400) // 3600) + 1 if elapsed >= 5400 else 0)
+    # What the hours do not cover (the last hour or two) is read from the events.
+    assert found is None or found.ranges and found.ranges[-1][1] == today.end
+    late = datetime.now(timezone.utc) - timedelta(hours=3)
+    if late >= today.start:  # a new hit in an archived hour: that hour is read from the events again
+        row = generate(1, late + timedelta(minutes=5), seed=7)[:1]
+        row[0][COLUMNS.index("visitor_id")] = 55555
+        archived.insert("events", row, list(COLUMNS))
+        assert len([b for b in archive.plan(archived, today).builds if b.unit.startswith("hour:")]) == len(hours) - 1
+    a, e = both(archived, today, ["visit:source"], ["visitors", "visits", "pageviews"])
+    assert a.rows == e.rows
 
 
 def test_only_the_standard_ranges_are_kept(archived: Storage) -> None:

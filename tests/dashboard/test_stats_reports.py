@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
@@ -22,12 +21,11 @@ DEFAULTS: dict[str, Any] = {
     "site_id": 1, "user_id_hash": 0, "event_value": None, "props": {}, "goal_id": 0, "revenue": 0.0,
     "search_count": -1, "engagement_ms": 0, "scroll_depth": 0, "visit_count": 1, "hostname": "example.com",
 }
-_hit_ids = itertools.count(1)
 
 
 def hit(ts: datetime, visitor: int, visit: int, event_type: str = "pageview", path: str = "/", **columns: Any) -> dict:
     return {"timestamp": ts, "visitor_id": visitor, "visit_id": visit, "event_type": event_type, "pathname": path,
-            "hit_id": next(_hit_ids), **columns}
+            **columns}
 
 
 def insert(storage: Storage, hits: list[dict]) -> None:

@@ -20,7 +20,7 @@ from footfall.metadata.sites import SiteStore
 from footfall.storage.clickhouse import Storage
 from tests.support import CHROME_UA, FIREFOX_UA, IPHONE_UA, LiveServer, ServerProcess, make_settings
 
-COLUMNS = ("site_id", "timestamp", "visitor_id", "hit_id", "event_type", "title", "search_count")
+COLUMNS = ("site_id", "timestamp", "visitor_id", "pathname", "event_type", "title", "search_count")
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
@@ -28,8 +28,9 @@ def insert(storage: Storage, *rows: tuple) -> None:
     storage.insert("events", [list(row) for row in rows], COLUMNS)
 
 
-def event(site_id: int, visitor_id: int, hit_id: int, title: str = "", when: datetime = NOW) -> tuple:
-    return (site_id, when, visitor_id, hit_id, "pageview", title, -1)
+def event(site_id: int, visitor_id: int, page: int, title: str = "", when: datetime = NOW) -> tuple:
+    """One pageview; ``page`` names the hit in the assertions (its path is ``/page``)."""
+    return (site_id, when, visitor_id, f"/{page}", "pageview", title, -1)
 
 
 def footfall(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -49,7 +50,8 @@ def test_forget_deletes_exactly_one_visitors_rows(storage: Storage) -> None:
     )
     done = deletion.forget(storage, b"secret", deletion.Visitor(site_id=1, visitor_id=111))
     assert done.deleted == 3
-    assert storage.query("SELECT site_id, visitor_id, hit_id FROM events ORDER BY hit_id") == [(1, 222, 4), (2, 111, 5)]
+    assert storage.query("SELECT site_id, visitor_id, pathname FROM events ORDER BY pathname") == [
+        (1, 222, "/4"), (2, 111, "/5")]
     again = deletion.forget(storage, b"secret", deletion.Visitor(site_id=1, visitor_id=111))
     assert again.deleted == 0
 
@@ -103,15 +105,15 @@ def test_export_pages_through_days_and_escapes_formulas(storage: Storage) -> Non
         event(2, 9, 15, "other site", day),
     )
     everything = list(export.rows(storage, 1, export.Window(), page_rows=2))
-    assert [r["hit_id"] for r in everything] == ["10", "11", "12", "13", "14"]
+    assert [r["pathname"] for r in everything] == ["/10", "/11", "/12", "/13", "/14"]
     assert everything[0]["timestamp"] == "2024-03-10T12:00:00.000Z"
 
     span = export.window("UTC", date(2024, 3, 11), date(2024, 3, 11))
     assert export.count(storage, 1, span) == 1
-    assert [r["hit_id"] for r in export.rows(storage, 1, span)] == ["12"]
+    assert [r["pathname"] for r in export.rows(storage, 1, span)] == ["/12"]
     # Days are the site's: in Tokyo (UTC+9) 2024-03-10 ends at 15:00 UTC.
     tokyo = export.window("Asia/Tokyo", date(2024, 3, 11), date(2024, 3, 11))
-    assert [r["hit_id"] for r in export.rows(storage, 1, tokyo)] == ["12"]
+    assert [r["pathname"] for r in export.rows(storage, 1, tokyo)] == ["/12"]
 
     text = "".join(export.lines(everything, "csv"))
     table = list(csv.DictReader(io.StringIO(text)))
@@ -121,6 +123,24 @@ def test_export_pages_through_days_and_escapes_formulas(storage: Storage) -> Non
     assert {row["search_count"] for row in table} == {"-1"}  # numbers are not text, nothing to escape
     jsonl = [json.loads(line) for line in export.lines(everything, "jsonl")]
     assert jsonl[0]["title"] == "=HYPERLINK(\"http://evil\")"  # JSON is not a spreadsheet
+
+
+def test_export_pages_keep_hits_of_the_same_visitor_and_millisecond_together(storage: Storage) -> None:
+    # Events have no ID of their own: hits that tie on (timestamp, visitor_id) across a page
+    # boundary must all be exported, once each.
+    moment = datetime(2024, 3, 10, 12, tzinfo=timezone.utc)
+    insert(
+        storage,
+        event(1, 1, 1, when=moment - timedelta(seconds=1)),
+        *(event(1, 5, n, when=moment) for n in range(2, 7)),
+        event(1, 4, 7, when=moment),
+        event(1, 6, 8, when=moment),
+        event(1, 5, 9, when=moment + timedelta(milliseconds=1)),
+    )
+    for page_rows in (1, 2, 3, 100):
+        exported = [r["pathname"] for r in export.rows(storage, 1, export.Window(), page_rows=page_rows)]
+        assert sorted(exported) == sorted(f"/{n}" for n in range(1, 10)), page_rows
+        assert exported[:2] == ["/1", "/7"] and exported[-2:] == ["/8", "/9"]  # by time, then visitor
 
 
 def test_forget_and_export_through_the_running_server(tmp_path: Path) -> None:

@@ -11,21 +11,21 @@ from footfall.metadata.sites import Site
 from footfall.storage.clickhouse import Storage
 from tests.support import LiveServer, free_port, make_settings
 
-COLUMNS = ("site_id", "timestamp", "visitor_id", "hit_id", "event_type", "visit_id", "visit_start")
+COLUMNS = ("site_id", "timestamp", "visitor_id", "event_type", "visit_id", "visit_start")
 NOW = datetime.now(timezone.utc).replace(microsecond=0)
 
 
-def aged(site_id: int, days: int, hit_id: int) -> list:
-    # One visit per hit, starting with it (the visits table is kept from the events).
-    return [site_id, NOW - timedelta(days=days), 1, hit_id, "pageview", hit_id, NOW - timedelta(days=days)]
+def aged(site_id: int, days: int, visit_id: int) -> list:
+    # One visit per hit, starting with it (the visits table is kept from the events); the visit names the hit.
+    return [site_id, NOW - timedelta(days=days), 1, "pageview", visit_id, NOW - timedelta(days=days)]
 
 
 def site(site_id: int, retention_days: int = 0) -> Site:
     return Site(id=site_id, name=f"site {site_id}", domains=(f"s{site_id}.example",), retention_days=retention_days)
 
 
-def hit_ids(storage: Storage) -> list[tuple[int, int]]:
-    return storage.query("SELECT site_id, hit_id FROM events ORDER BY site_id, hit_id")
+def visit_ids(storage: Storage) -> list[tuple[int, int]]:
+    return storage.query("SELECT site_id, visit_id FROM events ORDER BY site_id, visit_id")
 
 
 def test_effective_retention_is_the_shorter_limit() -> None:
@@ -44,12 +44,12 @@ def test_purge_deletes_old_events_of_the_right_site_only(storage: Storage) -> No
     )
     deleted = retention.purge(storage, [site(1, 30), site(2), site(3, 200)], global_days=0, now=NOW)
     assert deleted == {1: 1}
-    assert hit_ids(storage) == [(1, 2), (1, 3), (2, 4), (2, 5), (3, 6)]
+    assert visit_ids(storage) == [(1, 2), (1, 3), (2, 4), (2, 5), (3, 6)]
 
     # A global limit applies to every site; a site's own limit can only shorten it.
     deleted = retention.purge(storage, [site(1, 30), site(2), site(3, 200)], global_days=60, now=NOW)
     assert deleted == {2: 1, 3: 1}
-    assert hit_ids(storage) == [(1, 2), (1, 3), (2, 4)]
+    assert visit_ids(storage) == [(1, 2), (1, 3), (2, 4)]
     assert retention.purge(storage, [site(1, 30), site(2)], global_days=60, now=NOW) == {}
 
 
@@ -64,7 +64,7 @@ def test_table_ttl_is_applied_once_and_removed_again(storage: Storage) -> None:
     # The TTL is what ClickHouse enforces on merges: an old row inserted now does not survive one.
     storage.insert("events", [aged(1, 50, 1), aged(1, 5, 2)], COLUMNS)
     storage.command("OPTIMIZE TABLE events FINAL")
-    assert hit_ids(storage) == [(1, 2)]
+    assert visit_ids(storage) == [(1, 2)]
     assert retention.apply_table_ttl(storage, 0) is True
     assert retention.table_ttl_days(storage) is None
 
@@ -83,7 +83,7 @@ def test_the_server_enforces_retention_when_it_starts(data_dir: Path) -> None:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and server.count() != 2:
             time.sleep(0.1)
-        assert hit_ids(server.services.storage) == [(short.id, 2), (long.id, 3)]
+        assert visit_ids(server.services.storage) == [(short.id, 2), (long.id, 3)]
         assert retention.table_ttl_days(server.services.storage) == 365
     finally:
         server.stop()
@@ -119,14 +119,14 @@ def test_rows_past_the_default_ttl_expire_when_clickhouse_merges(storage: Storag
 
     log = PrivacyLog(Database(":memory:"))
     storage.insert("events", [aged(1, 800, 1), aged(1, 759, 2), aged(1, 757, 3), aged(1, 1, 4)], COLUMNS)
-    assert len(hit_ids(storage)) == 4
+    assert len(visit_ids(storage)) == 4
     assert retention.apply_ttls(storage, retention.CNIL_MAX_DAYS, log) == ["events", "visits", "archives"]
     storage.command("OPTIMIZE TABLE events FINAL")
-    assert hit_ids(storage) == [(1, 3), (1, 4)]
+    assert visit_ids(storage) == [(1, 3), (1, 4)]
     # A row written today that is already past the TTL is never kept.
     storage.insert("events", [aged(1, 900, 5)], COLUMNS)
     storage.command("OPTIMIZE TABLE events FINAL")
-    assert hit_ids(storage) == [(1, 3), (1, 4)]
+    assert visit_ids(storage) == [(1, 3), (1, 4)]
     assert [(e.kind, e.detail) for e in reversed(log.entries())] == [
         ("retention-ttl", "events: 758 days"), ("retention-ttl", "visits: 758 days"),
         ("retention-ttl", "archives: 758 days")]

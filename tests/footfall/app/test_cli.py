@@ -130,6 +130,6 @@ def test_archive_builds_the_closed_days_of_every_site(tmp_path: Path) -> None:
         storage.close()
     result = run("archive", "--data-dir", data)
     assert result.exit_code == 0, result.output
-    assert re.search(r"site 1: built [2-9] days, [01] months?, \d+ ranges? in", result.output), result.output
+    assert re.search(r"site 1: built [2-9] days, [01] months?, \d+ ranges?, \d+ hours? in", result.output), result.output
     again = run("archive", "--data-dir", data)
-    assert "built 0 days, 0 months, 0 ranges" in again.output
+    assert "built 0 days, 0 months, 0 ranges, 0 hours" in again.output

@@ -60,8 +60,8 @@ def test_entries_of_one_site_include_those_for_every_site(tmp_path: Path) -> Non
 def test_a_forget_run_is_logged_with_its_count_but_not_the_visitor(storage, tmp_path: Path) -> None:
     from footfall import deletion
 
-    storage.insert("events", [[4, datetime.now(timezone.utc), 987654321, 1, "pageview"]],
-                   ("site_id", "timestamp", "visitor_id", "hit_id", "event_type"))
+    storage.insert("events", [[4, datetime.now(timezone.utc), 987654321, "pageview"]],
+                   ("site_id", "timestamp", "visitor_id", "event_type"))
     log = PrivacyLog(Database(tmp_path / "m.sqlite3"))
     done = deletion.forget(storage, b"secret", deletion.Visitor(site_id=4, visitor_id=987654321), log)
     assert done.deleted == 1

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from footfall.app.cli import main
 from footfall.paths import SQL_DIR
+from footfall.schema import COLUMNS
 from footfall.storage import migrations
 from footfall.storage.clickhouse import Storage
 
@@ -132,6 +133,15 @@ def test_cluster_alters_change_columns_on_both_tables_and_indexes_on_the_data_on
         "ALTER TABLE events_local ON CLUSTER prod ADD COLUMN IF NOT EXISTS x UInt8 CODEC(ZSTD(1)) AFTER y",
         "ALTER TABLE events ON CLUSTER prod ADD COLUMN IF NOT EXISTS x UInt8 AFTER y",
     ]
+    retype = "ALTER TABLE events MODIFY COLUMN x LowCardinality(String) CODEC(ZSTD(3))"
+    assert migrations.for_cluster(retype, "prod", "rand()") == [
+        "ALTER TABLE events_local ON CLUSTER prod MODIFY COLUMN x LowCardinality(String) CODEC(ZSTD(3))",
+        "ALTER TABLE events ON CLUSTER prod MODIFY COLUMN x LowCardinality(String)",
+    ]
+    recompress = "ALTER TABLE events MODIFY COLUMN x CODEC(Delta, ZSTD(3))"  # nothing to change where nothing is stored
+    assert migrations.for_cluster(recompress, "prod", "rand()") == [
+        "ALTER TABLE events_local ON CLUSTER prod MODIFY COLUMN x CODEC(Delta, ZSTD(3))"
+    ]
     add_index = "ALTER TABLE events ADD INDEX IF NOT EXISTS i x TYPE minmax GRANULARITY 4"
     assert migrations.for_cluster(add_index, "prod", "rand()") == [
         "ALTER TABLE events_local ON CLUSTER prod ADD INDEX IF NOT EXISTS i x TYPE minmax GRANULARITY 4"
@@ -167,6 +177,54 @@ def test_an_upgrade_from_the_oldest_schema_keeps_the_data_and_ends_like_a_fresh_
         assert [m.version for m in applied] == [m.version for m in migrations.discover()[1:]]
         assert migrations.migrate(storage) == []
         assert columns(storage) == wanted
-        assert storage.query("SELECT site_id, visitor_id, hit_id, pathname FROM events") == [(1, 77, 1001, "/old")]
+        assert storage.query("SELECT site_id, visitor_id, pathname FROM events") == [(1, 77, "/old")]
+    finally:
+        storage.close()
+
+
+def codecs(storage: Storage) -> dict[str, tuple[str, str]]:
+    rows = storage.query("SELECT name, type, compression_codec FROM system.columns "
+                         "WHERE database = currentDatabase() AND table = 'events'")
+    return {name: (kind, codec) for name, kind, codec in rows}
+
+
+def test_the_storage_migrations_keep_every_value_and_change_only_types_and_codecs(tmp_path: Path) -> None:
+    # A database as it was before sql/0040, with rows that use every column, then the upgrade.
+    storage = Storage(f"chdb://{tmp_path / 'data'}")
+    try:
+        migrations.migrate(storage, before=40)
+        assert "hit_id" in codecs(storage)
+        names = [name for name in COLUMNS if name not in ("visit_id", "visit_start")]
+        when = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+        rows = []
+        for n in range(3):
+            values = {
+                "site_id": 1 + n % 2, "timestamp": when, "visitor_id": 2**64 - 1 - n, "hit_id": 1001 + n,
+                "visit_id": 5 + n, "visit_start": when, "event_type": "pageview", "user_id_hash": 9,
+                "event_value": [None, 1.5, 0.0][n], "props": {"k": f"v{n}"}, "goal_id": n, "revenue": 19.5 * n,
+                "search_count": n - 1, "engagement_ms": 1000 * n, "scroll_depth": 50 + n, "visit_count": n,
+            }
+            rows.append([values.get(name, f"{name} {n} é") for name in ("hit_id", "visit_id", "visit_start", *names)])
+        storage.insert("events", rows, ["hit_id", "visit_id", "visit_start", *names])
+        stored = f"SELECT {', '.join(COLUMNS)} FROM events ORDER BY site_id, visitor_id"
+        kept = storage.query(stored)
+        visits = storage.query("SELECT * FROM visits FINAL ORDER BY visit_id")
+
+        migrations.migrate(storage)
+        storage.command("OPTIMIZE TABLE events FINAL")  # the parts rewritten with the new codecs and types
+        assert storage.query(stored) == kept
+        assert storage.query("SELECT * FROM visits FINAL ORDER BY visit_id") == visits
+        after = codecs(storage)
+        assert "hit_id" not in after
+        assert after["timestamp"] == ("DateTime64(3, 'UTC')", "CODEC(Delta(8), ZSTD(3))")
+        assert after["pathname"] == ("String", "CODEC(ZSTD(3))")  # see bench/bench_storage.py: LowCardinality loses on many pages
+        assert after["goal_id"] == ("UInt32", "CODEC(T64, ZSTD(1))")
+        assert after["country_code"] == ("LowCardinality(String)", "CODEC(ZSTD(3))")
+
+        # The visits table is still fed from the events.
+        later = datetime(2026, 1, 3, tzinfo=timezone.utc)
+        storage.insert("events", [[1, later, 42, 8, later, "pageview", "/new"]],
+                       ["site_id", "timestamp", "visitor_id", "visit_id", "visit_start", "event_type", "pathname"])
+        assert storage.query("SELECT entry_page.page, visit_pageviews FROM visits WHERE visit_id = 8") == [("/new", 1)]
     finally:
         storage.close()
