@@ -60,7 +60,7 @@ from footfall.storage import migrations  # noqa: E402
 from footfall.storage.clickhouse import Storage  # noqa: E402
 
 TZ = "Europe/Berlin"
-PAGES = [f"/{section}/{n}" for section in ("blog", "docs", "shop", "news") for n in range(60)] + ["/", "/pricing"]
+PAGES = sql_generator.PAGES
 REFERRERS = [
     ("direct", "", "", ""),
     ("search", "Google", "google.com", "google.com/search"),

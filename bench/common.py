@@ -8,6 +8,7 @@ import os
 import platform
 import random
 import shutil
+import socket
 import sys
 import tempfile
 from datetime import datetime, timezone
@@ -124,3 +125,10 @@ def scratch_dir(prefix: str, *, keep: bool = False) -> Iterator[Path]:
             print(f"kept {work}")
         else:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -5,11 +5,18 @@ The same shape as the Python generator in ``bench_dashboard.py`` (one site,
 hits, a quarter of the visitors coming back once), but written by ClickHouse
 itself, so 100M events take minutes instead of hours.  Every value is a
 function of the row number: two runs give the same data.
+
+From the command line, into a data directory no server holds (migrated first;
+the site must exist in its metadata as site 1):
+
+    python -m bench.generate --data-dir DIR --events 1000000
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import argparse
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 from footfall.storage.clickhouse import Storage
 
@@ -93,3 +100,28 @@ def _has_column(storage: Storage, name: str) -> bool:
         "SELECT count() FROM system.columns WHERE database = currentDatabase() AND table = 'events' AND name = {n:String}",
         {"n": name},
     )[0][0])
+
+
+# The pages of the generated site (bench_dashboard.py uses the same list).
+PAGES = [f"/{section}/{n}" for section in ("blog", "docs", "shop", "news") for n in range(60)] + ["/", "/pricing"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Generate benchmark events inside ClickHouse for site 1.")
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=35)
+    args = parser.parse_args()
+    from footfall.app.services import open_storage
+    from footfall.settings import load
+
+    storage = open_storage(load(config_file=None, environ={}, overrides={"data_dir": args.data_dir, "geoip_path": "none"}))
+    try:
+        written = generate(storage, args.events, datetime.now(timezone.utc), PAGES, days=args.days)
+    finally:
+        storage.close()
+    print(written)
+
+
+if __name__ == "__main__":
+    main()
