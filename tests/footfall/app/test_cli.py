@@ -122,10 +122,11 @@ def test_archive_builds_the_closed_days_of_every_site(tmp_path: Path) -> None:
     assert run("site", "add", "--domain", "example.com", "--timezone", "UTC", "--data-dir", data).exit_code == 0
     storage = open_storage(make_settings(tmp_path / "data"))
     try:
-        two_days_ago = datetime.now(timezone.utc) - timedelta(days=2)
+        # Three days ago: at least two closed days whatever the time (yesterday closes half an hour after midnight).
+        three_days_ago = datetime.now(timezone.utc) - timedelta(days=3)
         storage.command(
             "INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, event_type, pathname) "
-            "VALUES (1, {t:DateTime64(3, 'UTC')}, 7, 70, {t:DateTime64(3, 'UTC')}, 'pageview', '/')", {"t": two_days_ago})
+            "VALUES (1, {t:DateTime64(3, 'UTC')}, 7, 70, {t:DateTime64(3, 'UTC')}, 'pageview', '/')", {"t": three_days_ago})
     finally:
         storage.close()
     result = run("archive", "--data-dir", data)
