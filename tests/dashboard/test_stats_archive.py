@@ -57,7 +57,7 @@ def generate(site_id: int, now: datetime, seed: int) -> list[list[Any]]:
                 event = "pageview" if n == 0 else rng.choice(
                     ["pageview", "pageview", "ping", "event", "goal", "search", "outlink", "download"])
                 values = {**DEFAULTS, "site_id": site_id, "timestamp": ts, "visitor_id": visitor * 10 + site_id,
-                          "visit_id": visit_id, "visit_start": visit_start, "hit_id": next(_ids),
+                          "visit_id": visit_id, "visit_start": visit_start,
                           "event_type": event, "pathname": rng.choice(PAGES), "title": "Page",
                           "country_code": country, "browser": browser, "os": os_name, "device_type": device,
                           "screen_size": screen, "language": "de-de" if country == "DE" else "en-us"}
