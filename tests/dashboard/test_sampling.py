@@ -39,12 +39,12 @@ DE = ["is", "visit:country", ["DE"]]
 # Visits of 1 to 4 hits (a pageview, then pageviews and some events), a quarter of the visitors back once; the
 # visitor IDs are spread over all 64-bit values, as the collector's keyed hashes are.
 GENERATE = """
-INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, hit_id, event_type, hostname, pathname,
+INSERT INTO events (site_id, timestamp, visitor_id, visit_id, visit_start, event_type, hostname, pathname,
     url, referrer, referrer_host, referrer_type, referrer_name, event_category, event_action, country_code,
     browser, os, device_type)
 SELECT
     {site:UInt32}, visit_start + toIntervalSecond(40 * hit_no), visitor_id, visit_id, visit_start,
-    cityHash64(visit_id, hit_no), kind, 'example.com', path, concat('https://example.com', path),
+    kind, 'example.com', path, concat('https://example.com', path),
     if(hit_no = 0, ref.4, ''), if(hit_no = 0, ref.3, ''), if(hit_no = 0, ref.1, 'internal'), if(hit_no = 0, ref.2, ''),
     if(kind = 'event', 'CTA', ''), if(kind = 'event', 'click', ''), country, 'Firefox', 'Linux', 'desktop'
 FROM (
@@ -91,19 +91,19 @@ def dashboard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dashboard]:
     data_dir: Path = tmp_path_factory.mktemp("sampling") / "data"
     settings = make_settings(data_dir, sample_above_events=THRESHOLD)
     services = build(settings)
-    big = services.sites.add("big.example", ["big.example"])
-    small = services.sites.add("small.example", ["small.example"])
-    start = datetime.combine(FIRST_DAY, time(), timezone.utc)
-    span = 19 * 86400
-    storage = services.storage
-    storage.command(GENERATE, {"site": big.id, "start": start, "span": span, "visits": VISITS})
-    storage.command(GENERATE, {"site": small.id, "start": start, "span": span, "visits": 2000})
-    storage.command("OPTIMIZE TABLE events FINAL")
-    accounts = Accounts(services.db)
-    admin = accounts.create_user("admin@example.com", "correct horse", is_admin=True)
-    token = accounts.create_api_token(admin.id)
-    app = create_app(settings, services=services)
     try:
+        big = services.sites.add("big.example", ["big.example"])
+        small = services.sites.add("small.example", ["small.example"])
+        start = datetime.combine(FIRST_DAY, time(), timezone.utc)
+        span = 19 * 86400
+        storage = services.storage
+        storage.command(GENERATE, {"site": big.id, "start": start, "span": span, "visits": VISITS})
+        storage.command(GENERATE, {"site": small.id, "start": start, "span": span, "visits": 2000})
+        storage.command("OPTIMIZE TABLE events FINAL")
+        accounts = Accounts(services.db)
+        admin = accounts.create_user("admin@example.com", "correct horse", is_admin=True)
+        token = accounts.create_api_token(admin.id)
+        app = create_app(settings, services=services)
         with TestClient(app) as client:
             login = client.get("/login")
             response = client.post("/login", data={"email": "admin@example.com", "password": "correct horse",
