@@ -245,10 +245,13 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
                 day = end
                 break
         else:
-            raw_days.append(day)
+            if day in changes:  # a day no hit ever reached (no stamp) has nothing to read
+                raw_days.append(day)
             day += timedelta(days=1)
     hours, ranges = _hours(storage, query, builds, raw_days, tz)
     chosen += hours
+    if not chosen and not ranges:
+        return Plan((), (), first, last, units)  # no events at all: nothing to read
     if not chosen:
         return None
     hour_units = tuple(sorted({build.unit for build in hours}))
@@ -273,6 +276,9 @@ def _hours(
             if fresh_hour(build, query.timezone, changes.get(at)):
                 assert build is not None
                 found.append(build)
+                at += hour
+                continue
+            if at.minute == 0 and end.minute == 0 and at not in changes:  # no hit in this hour: nothing to read
                 at += hour
                 continue
             step = end if build is None and (at.minute or end.minute) else min(at + hour, end)
