@@ -175,7 +175,7 @@ def read_changes(storage: Any, site_id: int, tz: str, first: date | None = None,
     return {r[0]: _aware(r[1]) for r in rows}
 
 
-_plans: contextvars.ContextVar[dict[tuple[Any, ...], Plan | None] | None] = contextvars.ContextVar(
+_plans: contextvars.ContextVar[dict[tuple[Any, ...], Any] | None] = contextvars.ContextVar(
     "archive_plans", default=None
 )
 
@@ -224,10 +224,9 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
         return None
     first, last = days
     tz = zoneinfo.ZoneInfo(query.timezone)
-    builds = read_builds(storage, query.site_id, first - timedelta(days=1), last + timedelta(days=1))
+    builds, changes = _site_state(storage, query, first, last)
     if not builds:
         return None
-    changes = read_changes(storage, query.site_id, query.timezone, first, last)
     whole = builds.get((range_unit(first, last), first))
     if "range" in units and whole is not None and whole.is_fresh(query.timezone, changes):
         return Plan((whole,), (), first, last, (whole.unit,))
@@ -256,6 +255,21 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
         return None
     hour_units = tuple(sorted({build.unit for build in hours}))
     return Plan(tuple(chosen), tuple(ranges), first, last, units + hour_units)
+
+
+def _site_state(
+    storage: Any, query: StatsQuery, first: date, last: date
+) -> tuple[dict[tuple[str, date], Build], dict[date, datetime]]:
+    """The site's current builds and its days' last changes: read once per :func:`planning` block for every range
+    of it (a page plans its period, the previous one and their charts), else only around ``[first, last)``."""
+    memo = _plans.get()
+    if memo is None:
+        return (read_builds(storage, query.site_id, first - timedelta(days=1), last + timedelta(days=1)),
+                read_changes(storage, query.site_id, query.timezone, first, last))
+    key = ("state", query.site_id, query.timezone)
+    if key not in memo:
+        memo[key] = (read_builds(storage, query.site_id), read_changes(storage, query.site_id, query.timezone))
+    return memo[key]  # type: ignore[return-value]
 
 
 def _hours(
