@@ -215,6 +215,23 @@ def event_reports(storage: Storage, query: StatsQuery, period: periods.Period, n
     }
 
 
+def measure_baseline(storage: Storage, period: periods.Period, repeat: int) -> float:
+    """The p50 of ``count() + uniqExact(visitor_id)`` over the period's events (printed with its p95)."""
+    params = {"s": period.start_utc, "e": period.end_utc}
+    sql = ("SELECT count(), uniqExact(visitor_id) FROM events WHERE site_id = 1 "
+           "AND timestamp >= {s:DateTime64(3, 'UTC')} AND timestamp < {e:DateTime64(3, 'UTC')}")
+    storage.query(sql, params)
+    times = []
+    for _ in range(repeat):
+        began = time.perf_counter()
+        in_period = storage.query(sql, params)[0][0]
+        times.append(time.perf_counter() - began)
+    baseline = statistics.median(times)
+    print(f"events in the 30-day view: {in_period:,}; baseline count()+uniqExact: p50 {baseline * 1000:.0f} ms, "
+          f"p95 {percentile(times, 0.95) * 1000:.0f} ms\n")
+    return baseline
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
@@ -320,18 +337,7 @@ def main() -> None:
 
         period = periods.resolve("30d", TZ)
         previous = periods.previous(period)
-        base_params = {"s": period.start_utc, "e": period.end_utc}
-        baseline_sql = ("SELECT count(), uniqExact(visitor_id) FROM events WHERE site_id = 1 "
-                        "AND timestamp >= {s:DateTime64(3, 'UTC')} AND timestamp < {e:DateTime64(3, 'UTC')}")
-        storage.query(baseline_sql, base_params)
-        base_times = []
-        for _ in range(args.repeat):
-            began = time.perf_counter()
-            in_period = storage.query(baseline_sql, base_params)[0][0]
-            base_times.append(time.perf_counter() - began)
-        baseline = statistics.median(base_times)
-        print(f"events in the 30-day view: {in_period:,}; baseline count()+uniqExact: p50 {baseline * 1000:.0f} ms, "
-              f"p95 {percentile(base_times, 0.95) * 1000:.0f} ms\n")
+        baseline = measure_baseline(storage, period, args.repeat)
 
         query = StatsQuery.for_period(1, period)
         before = StatsQuery.for_period(1, previous)

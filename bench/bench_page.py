@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import statistics
 import sys
 import threading
 import time
@@ -34,20 +33,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from starlette.testclient import TestClient  # noqa: E402
 
+from bench.bench_dashboard import TZ, line, measure_baseline  # noqa: E402
 from dashboard.accounts import Accounts  # noqa: E402
 from dashboard.stats import periods  # noqa: E402
 from footfall import settings as settings_module  # noqa: E402
 from footfall.app import services as services_module  # noqa: E402
 from footfall.app.asgi import create_app  # noqa: E402
 
-TZ = "Europe/Berlin"
 EMAIL, PASSWORD = "bench@example.com", "a long benchmark password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(share * (len(ordered) - 1))))]
 
 
 def timed(run: Callable[[], object], repeat: int) -> list[float]:
@@ -58,11 +52,6 @@ def timed(run: Callable[[], object], repeat: int) -> list[float]:
         run()
         took.append(time.perf_counter() - began)
     return took
-
-
-def line(name: str, values: list[float], baseline: float) -> str:
-    p50, p95 = statistics.median(values), percentile(values, 0.95)
-    return f"  {name:44s} p50 {p50 * 1000:8.0f} ms  p95 {p95 * 1000:8.0f} ms   {p50 / baseline:6.1f}x baseline"
 
 
 def logged_in(app: object) -> TestClient:
@@ -97,14 +86,7 @@ def main() -> None:
     token = accounts.create_api_token(user.id, "benchmark")
     app = create_app(settings, services=services)
     storage = services.storage
-    period = periods.resolve("30d", TZ)
-    baseline_sql = ("SELECT count(), uniqExact(visitor_id) FROM events WHERE site_id = 1 "
-                    "AND timestamp >= {s:DateTime64(3, 'UTC')} AND timestamp < {e:DateTime64(3, 'UTC')}")
-    params = {"s": period.start_utc, "e": period.end_utc}
-    base = timed(lambda: storage.query(baseline_sql, params), args.repeat)
-    baseline = statistics.median(base)
-    rows = storage.query(baseline_sql, params)[0][0]
-    print(f"{rows:,} events in the 30-day view; baseline count()+uniqExact p50 {baseline * 1000:.0f} ms\n")
+    baseline = measure_baseline(storage, periods.resolve("30d", TZ), args.repeat)
     with TestClient(app, base_url="https://localhost"):
         client = logged_in(app)
 

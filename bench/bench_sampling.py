@@ -36,7 +36,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import generate as sql_generator  # noqa: E402
-from bench.bench_dashboard import PAGES, TZ, generate_drops, line, percentile, shared_dashboard, time_load  # noqa: E402
+from bench.bench_dashboard import (  # noqa: E402
+    PAGES,
+    TZ,
+    generate_drops,
+    line,
+    measure_baseline,
+    shared_dashboard,
+    time_load,
+)
 from dashboard.stats import aggregate, periods, sampling  # noqa: E402
 from dashboard.stats.breakdown import breakdown  # noqa: E402
 from dashboard.stats.filters import Filter  # noqa: E402
@@ -106,18 +114,7 @@ def main() -> None:
             print(f"generated and merged {written:,} events in {time.perf_counter() - began:.1f} s")
 
         period = periods.resolve("30d", TZ)
-        params = {"s": period.start_utc, "e": period.end_utc}
-        baseline_sql = ("SELECT count(), uniqExact(visitor_id) FROM events WHERE site_id = 1 "
-                        "AND timestamp >= {s:DateTime64(3, 'UTC')} AND timestamp < {e:DateTime64(3, 'UTC')}")
-        storage.query(baseline_sql, params)
-        base_times = []
-        for _ in range(args.repeat):
-            began = time.perf_counter()
-            in_period = storage.query(baseline_sql, params)[0][0]
-            base_times.append(time.perf_counter() - began)
-        baseline = statistics.median(base_times)
-        print(f"events in the 30-day view: {in_period:,}; baseline count()+uniqExact: p50 {baseline * 1000:.0f} ms, "
-              f"p95 {percentile(base_times, 0.95) * 1000:.0f} ms\n")
+        baseline = measure_baseline(storage, period, args.repeat)
 
         query = StatsQuery.for_period(1, period, (FILTER,))
         before = StatsQuery.for_period(1, periods.previous(period), (FILTER,))
