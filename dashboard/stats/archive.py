@@ -230,23 +230,8 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
     whole = builds.get((range_unit(first, last), first))
     if "range" in units and whole is not None and whole.is_fresh(query.timezone, changes):
         return Plan((whole,), (), first, last, (whole.unit,))
-    chosen: list[Build] = []
-    raw_days: list[date] = []
-    day = first
-    while day < last:
-        for unit in units:
-            if unit == "range" or unit == "month" and day.day != 1:
-                continue
-            end = unit_end(unit, day)
-            build = builds.get((unit, day))
-            if end <= last and build is not None and build.is_fresh(query.timezone, changes):
-                chosen.append(build)
-                day = end
-                break
-        else:
-            if day in changes:  # a day no hit ever reached (no stamp) has nothing to read
-                raw_days.append(day)
-            day += timedelta(days=1)
+    chosen, uncovered = cover(builds, query.timezone, changes, first, last, units)
+    raw_days = [day for day in uncovered if day in changes]  # a day no hit ever reached has nothing to read
     hours, ranges = _hours(storage, query, builds, raw_days, tz)
     chosen += hours
     if not chosen and not ranges:
@@ -255,6 +240,30 @@ def _plan(storage: Any, query: StatsQuery, units: tuple[str, ...]) -> Plan | Non
         return None
     hour_units = tuple(sorted({build.unit for build in hours}))
     return Plan(tuple(chosen), tuple(ranges), first, last, units + hour_units)
+
+
+def cover(
+    builds: dict[tuple[str, date], Build], tz: str, changes: dict[date, datetime], first: date, last: date,
+    units: tuple[str, ...] = UNITS,
+) -> tuple[list[Build], list[date]]:
+    """The fresh months and days of ``units`` that cover ``[first, last)``, largest first, and the days none covers."""
+    chosen: list[Build] = []
+    uncovered: list[date] = []
+    day = first
+    while day < last:
+        for unit in units:
+            if unit == "range" or unit == "month" and day.day != 1:
+                continue
+            end = unit_end(unit, day)
+            build = builds.get((unit, day))
+            if end <= last and build is not None and build.is_fresh(tz, changes):
+                chosen.append(build)
+                day = end
+                break
+        else:
+            uncovered.append(day)
+            day += timedelta(days=1)
+    return chosen, uncovered
 
 
 def _site_state(

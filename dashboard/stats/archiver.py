@@ -26,8 +26,8 @@ from typing import Any
 
 from dashboard.stats import archive_sql, periods
 from dashboard.stats.archive import (
-    UNITS,
     Build,
+    cover,
     fresh_hour,
     hour_unit,
     midnight,
@@ -217,21 +217,20 @@ def refresh(
                 if current is not None:
                     replaced.append(current.build_id)
         day -= timedelta(days=1)
-    for unit in ("month",):
-        start = first_day.replace(day=1)
-        while unit_end(unit, start) <= last_closed + timedelta(days=1):
-            span = [start + timedelta(days=n) for n in range((unit_end(unit, start) - start).days)]
-            day_builds = {d: builds[("day", d)] for d in span if ("day", d) in builds}
-            complete = all(d in day_builds for d in span if d >= first_day)
-            current = builds.get((unit, start))
-            if complete and all(b.is_fresh(tz, changes) for b in day_builds.values()) and (
-                current is None or not current.is_fresh(tz, changes)
-            ):
-                builds[(unit, start)] = build_merged(storage, site_id, tz, unit, start, list(day_builds.values()))
-                done.built[unit] += 1
-                if current is not None:
-                    replaced.append(current.build_id)
-            start = unit_end(unit, start)
+    start = first_day.replace(day=1)
+    while unit_end("month", start) <= last_closed + timedelta(days=1):
+        span = [start + timedelta(days=n) for n in range((unit_end("month", start) - start).days)]
+        day_builds = {d: builds[("day", d)] for d in span if ("day", d) in builds}
+        complete = all(d in day_builds for d in span if d >= first_day)
+        current = builds.get(("month", start))
+        if complete and all(b.is_fresh(tz, changes) for b in day_builds.values()) and (
+            current is None or not current.is_fresh(tz, changes)
+        ):
+            builds[("month", start)] = build_merged(storage, site_id, tz, "month", start, list(day_builds.values()))
+            done.built["month"] += 1
+            if current is not None:
+                replaced.append(current.build_id)
+        start = unit_end("month", start)
     replaced += _build_ranges(storage, site_id, tz, builds, changes, last_closed, done)
     replaced += _build_hours(storage, site_id, tz, builds, now, last_closed, timeout_minutes, done)
     if replaced:
@@ -315,38 +314,15 @@ def _build_ranges(
         current = builds.get(key)
         if current is not None and current.is_fresh(tz, changes):
             continue
-        parts = _cover(builds, tz, changes, first, last, min(changes))
-        if parts is None:
-            continue
+        parts, uncovered = cover(builds, tz, changes, first, last)
+        if any(day >= min(changes) for day in uncovered):
+            continue  # a day with events is not archived yet (days before the site's first events have none)
         builds[key] = build_merged(storage, site_id, tz, key[0], first, parts)
-        done.built["range"] = done.built.get("range", 0) + 1
+        done.built["range"] += 1
         if current is not None:
             replaced.append(current.build_id)
     gone = [build for key, build in builds.items() if key[0].startswith("range:") and key not in wanted]
     return replaced + _drop(storage, site_id, gone)
-
-
-def _cover(
-    builds: dict[tuple[str, date], Build], tz: str, changes: dict[date, datetime], first: date, last: date,
-    first_day: date,
-) -> list[Build] | None:
-    """Fresh months and days that cover ``[first, last)`` exactly, largest first; None if a day is missing."""
-    parts = []
-    day = first
-    while day < last:
-        for unit in UNITS:
-            if unit == "range" or unit == "month" and day.day != 1:
-                continue
-            build = builds.get((unit, day))
-            if unit_end(unit, day) <= last and build is not None and build.is_fresh(tz, changes):
-                parts.append(build)
-                day = unit_end(unit, day)
-                break
-        else:
-            if day >= first_day:
-                return None
-            day += timedelta(days=1)  # before the site's first events: nothing to merge
-    return parts
 
 
 def refresh_sites(
